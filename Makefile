@@ -1,0 +1,34 @@
+# Two commands do the set-up on a fresh machine: `make up` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PACKAGES := shared services/contacts services/gateway cli
+SOURCES := $(wildcard shared/pyproject.toml services/*/pyproject.toml cli/pyproject.toml) requirements-dev.txt
+
+.PHONY: install up test lint bench clean
+
+$(STAMP): $(SOURCES)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(addprefix -e ,$(PACKAGES)) -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/crm up
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/contacts/src services/gateway/src cli/src
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var

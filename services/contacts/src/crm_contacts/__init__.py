@@ -1,0 +1,1 @@
+"""The contacts service: people, companies, consent, interactions and tasks."""

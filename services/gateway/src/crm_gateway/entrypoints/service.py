@@ -1,0 +1,102 @@
+"""The gateway's nameko service: one HTTP entrypoint per route, each a thin translation to RPC."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+import crm_shared.runtime  # noqa: F401 - typed errors come back from RPC as themselves
+from crm_gateway.adapters.tables import plumbing
+from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
+from crm_gateway.domain.roles import may
+from crm_gateway.http import problems
+from crm_gateway.http.openapi import build_spec
+from crm_gateway.http.problems import HttpProblem
+from crm_gateway.http.requests import read_call
+from crm_gateway.http.routes import ROUTES, Route, contact_url
+from crm_gateway.http.security import Authentication
+from crm_shared.errors import CrmError
+from crm_shared.logs import correlation_id_var
+from crm_shared.runtime.database import Database
+from crm_shared.runtime.rpc import call_with_deadline
+
+log = logging.getLogger(__name__)
+OPENAPI = json.dumps(build_spec(ROUTES))
+
+
+class GatewayService:
+    """The public REST API."""
+
+    name = "gateway"
+    config = Config()
+    db = Database(plumbing, GatewayUnitOfWork)
+    auth = Authentication()
+    contacts = RpcProxy("contacts")
+
+    @http("GET", "/health")
+    def health(self, request: Request) -> Response:
+        return _json({"status": "ok"})
+
+    @http("GET", "/openapi.json")
+    def openapi(self, request: Request) -> Response:
+        return Response(OPENAPI, mimetype="application/json")
+
+    def serve(self, route: Route, request: Request, path: dict[str, str]) -> Response:
+        correlation_id = correlation_id_var.get() or ""
+        try:
+            response = self._answer(route, request, path)
+        except (CrmError, HttpProblem) as error:
+            response = problems.for_error(error, correlation_id, moved_to=_moved_location(route))
+        except Exception:
+            log.exception("unexpected error", extra={"route": route.name})
+            response = problems.for_error(RuntimeError(), correlation_id)
+        response.headers["X-Correlation-ID"] = correlation_id
+        return response
+
+    def _answer(self, route: Route, request: Request, path: dict[str, str]) -> Response:
+        principal = self._authenticate(request)
+        if not may(principal.role, route.area, route.writes):
+            raise HttpProblem(403, "Forbidden", f"The role '{principal.role}' may not do this.")
+        call = read_call(route, request, path, principal.key_id, int(self.config.get("MAX_BODY_BYTES", 1 << 20)))
+        deadline = float(self.config.get("RPC_DEADLINE_SECONDS", 5))
+        result = call_with_deadline(getattr(self, route.service), route.rpc, *route.args(call), deadline=deadline)
+        response = _json(result, route.status)
+        if isinstance(result, dict) and isinstance(result.get("version"), int):
+            response.headers["ETag"] = f'"{result["version"]}"'
+        if route.location is not None:
+            response.headers["Location"] = route.location(result)
+        return response
+
+    def _authenticate(self, request: Request) -> Any:
+        return self.auth.principal(request, self._lookup_key)
+
+    def _lookup_key(self, key_hash: str) -> Any:
+        with self.db() as uow:
+            return uow.api_keys.active_by_hash(key_hash)
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _moved_location(route: Route) -> Any:
+    return contact_url if "contact_id" in route.path else None
+
+
+def _endpoint(route: Route) -> Any:
+    def endpoint(self: GatewayService, request: Request, **path: str) -> Response:
+        return self.serve(route, request, path)
+
+    endpoint.__name__ = route.name
+    endpoint.__doc__ = route.summary
+    return http(route.method, route.path)(endpoint)
+
+
+for _route in ROUTES:
+    setattr(GatewayService, _route.name, _endpoint(_route))

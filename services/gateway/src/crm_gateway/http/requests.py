@@ -1,0 +1,71 @@
+"""Turning an HTTP request into a ``Call``: body, query, If-Match and Idempotency-Key."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from crm_gateway.http.problems import HttpProblem
+from crm_gateway.http.routes import Call, Route
+from crm_shared.contracts.loading import load
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def read_call(route: Route, request: Request, path: dict[str, str], principal_id: str, max_body: int) -> Call:
+    body = _body(route, request, max_body)
+    if route.body is not None:
+        load(route.body(), body)
+    return Call(
+        path=path,
+        query=_query(request),
+        body=body,
+        expected_version=_if_match(request),
+        idempotency_key=_idempotency_key(route, request, principal_id),
+    )
+
+
+def _body(route: Route, request: Request, max_body: int) -> Any:
+    if route.body is None:
+        return None
+    length = request.content_length
+    if length is not None and length > max_body:
+        raise HttpProblem(413, "Payload too large", f"The body may be at most {max_body} bytes.")
+    raw = request.stream.read(max_body + 1)
+    if len(raw) > max_body:
+        raise HttpProblem(413, "Payload too large", f"The body may be at most {max_body} bytes.")
+    if request.mimetype not in ("application/json", "application/merge-patch+json"):
+        raise HttpProblem(415, "Unsupported media type", "Send the body as application/json.")
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise HttpProblem(400, "Malformed request", "The body is not valid JSON.") from None
+
+
+def _query(request: Request) -> dict[str, Any]:
+    return {key: values[-1] for key, values in request.args.lists()}
+
+
+def _if_match(request: Request) -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    match = _ETAG.match(header)
+    if match is None:
+        raise HttpProblem(412, "Precondition failed", 'If-Match must be an ETag this API gave, like "3".')
+    return int(match.group(1))
+
+
+def _idempotency_key(route: Route, request: Request, principal_id: str) -> str:
+    """Namespaced per API key; a request without one still gets one, so an RPC retry is harmless."""
+    given = request.headers.get("Idempotency-Key")
+    if given is None or not route.writes:
+        return f"auto:{uuid.uuid4()}"
+    if not 1 <= len(given) <= MAX_IDEMPOTENCY_KEY:
+        raise HttpProblem(400, "Malformed request", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters.")
+    return f"{principal_id}:{route.name}:{given}"

@@ -1,0 +1,26 @@
+"""Settings read from the environment, each with a default that works for ``make up``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CRM_DATA_DIR", "var")).resolve()
+
+
+def database_url(service: str) -> str:
+    """``<SERVICE>_DATABASE_URL`` or a SQLite file of the service's own under the data dir."""
+    configured = os.environ.get(f"{service.upper()}_DATABASE_URL")
+    if configured:
+        return configured
+    directory = data_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / service}.db"

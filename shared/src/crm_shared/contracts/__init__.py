@@ -1,0 +1,1 @@
+"""Marshmallow schemas that are the services' public contract: RPC, REST and event data."""

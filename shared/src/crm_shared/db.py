@@ -1,0 +1,94 @@
+"""Engines, column types and the metadata conventions every service's tables use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> sa.MetaData:
+    return sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out, also on SQLite, which keeps no zone."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_type() -> sa.types.TypeEngine[Any]:
+    """JSONB on PostgreSQL, JSON text elsewhere."""
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def normalise_url(url: str) -> str:
+    """Name the driver explicitly: a bare ``postgresql://`` means psycopg 3 in SQLAlchemy 2.1."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg2://" + url[len(bare) :]
+    return url
+
+
+def make_engine(url: str, **overrides: Any) -> Engine:
+    """One engine per service process, tuned per dialect.
+
+    SQLite gets one pooled connection: its C calls cannot yield to eventlet, so a
+    second writer waiting on the file lock would block the hub while the first
+    cannot finish. Waiting on the pool instead is green.
+    """
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **overrides)
+        sa.event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True}
+    options.update(overrides)
+    return sa.create_engine(url, **options)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def is_postgres(engine_or_conn: Any) -> bool:
+    return bool(engine_or_conn.dialect.name == "postgresql")

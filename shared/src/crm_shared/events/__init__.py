@@ -1,0 +1,90 @@
+"""The catalogue of published event types: one versioned ``data`` schema per type."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError
+
+from crm_shared.db import utcnow
+from crm_shared.envelope import Envelope
+from crm_shared.errors import Invalid
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    version: int
+    producer: str
+    schema: type[Schema]
+    description: str
+
+
+_CATALOGUE: dict[tuple[str, int], EventType] = {}
+
+
+def register(*event_types: EventType) -> None:
+    for event_type in event_types:
+        _CATALOGUE[(event_type.name, event_type.version)] = event_type
+
+
+def catalogue() -> list[EventType]:
+    _load_all()
+    return sorted(_CATALOGUE.values(), key=lambda e: (e.producer, e.name, e.version))
+
+
+def event_type(name: str, version: int = 1) -> EventType:
+    _load_all()
+    try:
+        return _CATALOGUE[(name, version)]
+    except KeyError:
+        raise Invalid(f"unknown event type {name} v{version}", fields={"type": ["unknown"]}) from None
+
+
+def new_envelope(
+    name: str,
+    data: dict[str, Any],
+    *,
+    aggregate_id: str,
+    sequence: int,
+    correlation_id: str | None,
+    version: int = 1,
+) -> Envelope:
+    """Validate ``data`` against its published schema and wrap it; producers call this."""
+    spec = event_type(name, version)
+    schema = spec.schema()
+    try:
+        wire_data = schema.dump(schema.load(data))
+    except ValidationError as error:
+        raise Invalid(f"event {name} does not match its schema", fields=error.messages) from error
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type=name,
+        schema_version=version,
+        occurred_at=utcnow(),
+        producer=spec.producer,
+        correlation_id=correlation_id,
+        aggregate_id=aggregate_id,
+        sequence=sequence,
+        data=wire_data,
+    )
+
+
+def parse_event(body: Any) -> tuple[Envelope, dict[str, Any]]:
+    """Validate a received envelope and its data; consumers tolerate added fields."""
+    if not isinstance(body, dict):
+        raise Invalid("event body is not an object", fields={"_schema": ["not an object"]})
+    try:
+        envelope = Envelope.from_wire(body)
+        spec = event_type(envelope.type, envelope.schema_version)
+        data = spec.schema(unknown=EXCLUDE).load(envelope.data)
+    except ValidationError as error:
+        raise Invalid("event does not match its schema", fields=error.messages) from error
+    return envelope, data
+
+
+def _load_all() -> None:
+    # Importing registers each context's event types.
+    from crm_shared.events import contacts  # noqa: F401

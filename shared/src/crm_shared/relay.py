@@ -1,0 +1,90 @@
+"""Publishes committed outbox rows to ``<producer>.events`` and marks them sent.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas of a
+service never publish the same row twice in normal operation; a crash after the
+broker confirmed but before the row was marked means one more delivery, which
+consumers ignore by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from crm_shared.db import utcnow
+from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        outbox: sa.Table,
+        publisher: ConfirmedPublisher,
+        batch_size: int = 500,
+        poll_interval: float = 0.25,
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events, so they go out without waiting a poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        outbox = self.outbox
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(outbox.c.id, outbox.c.event_type, outbox.c.envelope)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            self.publisher.publish([_message(row.event_type, row.envelope) for row in rows])
+            conn.execute(outbox.update().where(outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow()))
+        return len(rows)
+
+    def run(self) -> None:
+        """Loop until stopped; a failure is logged and retried after a pause."""
+        while not self._stop.is_set():
+            try:
+                published = self.publish_pending()
+            except Exception as error:  # noqa: BLE001 - keep relaying after any fault
+                log.warning("outbox relay failed, will retry", extra={"error": type(error).__name__})
+                self._stop.wait(1.0)
+                continue
+            if published < self.batch_size:
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+
+
+def _message(event_type: str, envelope: dict[str, Any]) -> OutgoingMessage:
+    headers = {}
+    if envelope.get("correlation_id"):
+        headers["nameko.correlation_id"] = envelope["correlation_id"]
+    return OutgoingMessage(
+        exchange=f"{envelope['producer']}.events",
+        routing_key=event_type,
+        body=envelope,
+        message_id=str(envelope["event_id"]),
+        headers=headers,
+    )

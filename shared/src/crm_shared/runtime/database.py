@@ -1,0 +1,68 @@
+"""The database dependency: one engine and one outbox relay per service container."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy.engine import Engine
+
+from crm_shared import config
+from crm_shared.db import make_engine
+from crm_shared.plumbing import PlumbingTables
+from crm_shared.publisher import ConfirmedPublisher
+from crm_shared.relay import OutboxRelay
+from crm_shared.runtime.correlation import bind_correlation_id
+from crm_shared.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Database(DependencyProvider):  # type: ignore[misc]
+    """Gives each worker a factory of units of work; their events are relayed from the outbox.
+
+    Units of work commit inside the entrypoint, before nameko acknowledges the
+    message, so an acknowledged message never loses its change.
+    """
+
+    def __init__(self, tables: PlumbingTables, unit_of_work: type[SqlUnitOfWork]) -> None:
+        self.tables = tables
+        self.unit_of_work = unit_of_work
+        self.engine: Engine | None = None
+        self.relay: OutboxRelay | None = None
+
+    def setup(self) -> None:
+        cfg = self.container.config
+        url = cfg.get("DATABASE_URL") or config.database_url(self.container.service_name)
+        self.engine = make_engine(url)
+        publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
+        self.relay = OutboxRelay(self.engine, self.tables.outbox, publisher)
+
+    def start(self) -> None:
+        assert self.relay is not None
+        self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay.publisher.close()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        bind_correlation_id(worker_ctx)
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[], SqlUnitOfWork]:
+        engine, relay = self.engine, self.relay
+        assert engine is not None and relay is not None
+        correlation_id = bind_correlation_id(worker_ctx)
+
+        def new_unit_of_work() -> SqlUnitOfWork:
+            return self.unit_of_work(engine, self.tables, correlation_id, relay.wake)
+
+        return new_unit_of_work

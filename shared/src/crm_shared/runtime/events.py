@@ -1,0 +1,128 @@
+"""Event handling that never loses or loops on a message.
+
+nameko's own handler acks a message whose handler raised (the event is lost)
+or, with ``requeue_on_error``, redelivers it at once forever. Ours retries a
+bounded number of times with a growing pause, then moves the message to the
+service's dead-letter queue with its error; a message that fails validation
+goes there at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import eventlet
+from nameko.events import EventHandler
+
+from crm_shared import config
+from crm_shared.errors import CrmError, Invalid
+from crm_shared.events import parse_event
+from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage, PublishFailed
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-crm-attempts"
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def dead_letter_queue(service_name: str) -> str:
+    return f"{service_name}.dead-letters"
+
+
+class ReliableEventHandler(EventHandler):  # type: ignore[misc]
+    """Calls the entrypoint with ``(envelope, data)`` already validated against the catalogue."""
+
+    def setup(self) -> None:
+        super().setup()
+        cfg = self.container.config
+        self.max_attempts = int(cfg.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.retry_pause = float(cfg.get("EVENT_RETRY_PAUSE") or 0.2)
+        self.publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
+
+    def start(self) -> None:
+        self.publisher.declare_queue(dead_letter_queue(self.container.service_name))
+        super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.publisher.close()
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            parsed = parse_event(body)
+        except Invalid as error:
+            self._settle(message, body, error, force_dead_letter=True)
+            return
+        context_data = self.unpack_message_headers(message)
+        handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
+            message, worker_ctx, result, exc_info
+        )
+        self.container.spawn_worker(self, parsed, {}, context_data=context_data, handle_result=handle_result)
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+        else:
+            self._settle(message, message.payload, exc_info[1])
+        return result, exc_info
+
+    def _settle(self, message: Any, body: Any, error: BaseException, force_dead_letter: bool = False) -> None:
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 1))
+        try:
+            if force_dead_letter or isinstance(error, Invalid) or attempts >= self.max_attempts:
+                self._dead_letter(message, body, error, attempts)
+            else:
+                eventlet.sleep(min(self.retry_pause * 2 ** (attempts - 1), 5.0))
+                self._republish(message, body, {ATTEMPTS_HEADER: attempts + 1})
+        except PublishFailed:
+            log.warning("could not hand off a failed event; it goes back to the queue")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+    def _dead_letter(self, message: Any, body: Any, error: BaseException, attempts: int) -> None:
+        log.error(
+            "event dead-lettered",
+            extra={
+                "queue": self.queue.name,
+                "error_type": type(error).__name__,
+                "attempts": attempts,
+            },
+        )
+        headers = {
+            "x-original-queue": self.queue.name,
+            "x-original-routing-key": message.delivery_info.get("routing_key"),
+            "x-error-type": type(error).__name__,
+            "x-error": _safe_error_text(error),
+            ATTEMPTS_HEADER: attempts,
+        }
+        self._publish(dead_letter_queue(self.container.service_name), message, body, headers)
+
+    def _republish(self, message: Any, body: Any, headers: dict[str, Any]) -> None:
+        self._publish(self.queue.name, message, body, headers)
+
+    def _publish(self, queue: str, message: Any, body: Any, extra: dict[str, Any]) -> None:
+        headers = {**(message.headers or {}), **extra}
+        self.publisher.publish(
+            [
+                OutgoingMessage(
+                    exchange="",
+                    routing_key=queue,
+                    body=body if isinstance(body, dict) else {"raw": str(body)},
+                    message_id=message.properties.get("message_id"),
+                    headers=headers,
+                )
+            ]
+        )
+
+
+def _safe_error_text(error: BaseException) -> str:
+    """Our typed errors carry safe details; any other exception is named, its text withheld."""
+    if isinstance(error, CrmError):
+        return json.dumps(error.payload, default=str)[:2000]
+    return type(error).__name__
+
+
+reliable_event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,165 @@
+"""One database transaction per command: the change, its events (outbox) and its bookkeeping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from crm_shared.db import is_postgres, utcnow
+from crm_shared.envelope import Envelope
+from crm_shared.events import new_envelope
+from crm_shared.plumbing import PlumbingTables
+
+
+class SqlUnitOfWork:
+    """Opens a transaction on enter; ``commit()`` writes pending events to the outbox first.
+
+    Leaving the block without ``commit()`` rolls everything back, events included.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        tables: PlumbingTables,
+        correlation_id: str | None = None,
+        on_events_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.correlation_id = correlation_id
+        self._on_events_committed = on_events_committed
+        self._pending: list[tuple[str, dict[str, Any], str, int]] = []
+        self.conn: Connection
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.conn = self.engine.connect()
+        self._transaction = self.conn.begin()
+        self._pending = []
+        self._open_repositories()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._transaction.is_active:
+            self._transaction.rollback()
+        self.conn.close()
+
+    def _open_repositories(self) -> None:
+        """Services attach their repositories to ``self.conn`` here."""
+
+    def publish(self, event_type: str, data: dict[str, Any], aggregate_id: Any, version: int = 1) -> None:
+        """Queue an event to be written to the outbox in this transaction."""
+        self._pending.append((event_type, data, str(aggregate_id), version))
+
+    def commit(self) -> list[Envelope]:
+        envelopes = [self._envelope(*pending) for pending in self._pending]
+        if envelopes:
+            self.conn.execute(self.tables.outbox.insert(), [_outbox_row(e) for e in envelopes])
+        self._transaction.commit()
+        self._pending = []
+        if envelopes and self._on_events_committed:
+            self._on_events_committed()
+        return envelopes
+
+    def rollback(self) -> None:
+        self._transaction.rollback()
+        self._pending = []
+
+    def claim_event(self, envelope: Envelope) -> bool:
+        """Record that this event is being handled; False if it was handled before."""
+        inbox = self.tables.inbox
+        seen = self.conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == envelope.event_id)).first()
+        if seen:
+            return False
+        self.conn.execute(
+            inbox.insert().values(event_id=envelope.event_id, event_type=envelope.type, handled_at=utcnow())
+        )
+        return True
+
+    def remembered_result(self, key: str, operation: str) -> dict[str, Any] | None:
+        """The stored answer of an earlier call with this idempotency key, if any."""
+        table = self.tables.idempotency
+        row = self.conn.execute(sa.select(table.c.operation, table.c.result).where(table.c.key == key)).first()
+        if row is None:
+            return None
+        if row.operation != operation:
+            from crm_shared.errors import Conflict
+
+            raise Conflict("idempotency key was used for another operation", field="idempotency_key")
+        return dict(row.result)
+
+    def remember_result(self, key: str, operation: str, result: dict[str, Any], subject_id: Any = None) -> None:
+        """Store the answer under the key; ``subject_id`` lets an erasure find it."""
+        self.conn.execute(
+            self.tables.idempotency.insert().values(
+                key=key,
+                operation=operation,
+                subject_id=None if subject_id is None else str(subject_id),
+                result=result,
+                created_at=utcnow(),
+            )
+        )
+
+    def next_sequences(self, aggregate_ids: Iterable[str]) -> dict[str, int]:
+        """Reserve the next per-aggregate sequence number; concurrent writers queue on the row."""
+        table = self.tables.sequences
+        dialect_insert = postgresql.insert if is_postgres(self.conn) else sqlite.insert
+        result: dict[str, int] = {}
+        for aggregate_id in aggregate_ids:
+            statement = dialect_insert(table).values(aggregate_id=aggregate_id, last_sequence=1)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.aggregate_id],
+                set_={"last_sequence": table.c.last_sequence + 1},
+            ).returning(table.c.last_sequence)
+            result[aggregate_id] = self.conn.execute(statement).scalar_one()
+        return result
+
+    def start_sequences(self, aggregate_ids: list[str]) -> None:
+        """For aggregates created in bulk: their first event is sequence 1."""
+        if aggregate_ids:
+            self.conn.execute(
+                self.tables.sequences.insert(),
+                [{"aggregate_id": a, "last_sequence": 1} for a in aggregate_ids],
+            )
+
+    def write_envelopes(self, envelopes: list[Envelope]) -> None:
+        """Bulk path: envelopes built by the caller (sequences already reserved)."""
+        if envelopes:
+            self.conn.execute(self.tables.outbox.insert(), [_outbox_row(e) for e in envelopes])
+
+    def _envelope(self, event_type: str, data: dict[str, Any], aggregate_id: str, version: int) -> Envelope:
+        sequence = self.next_sequences([aggregate_id])[aggregate_id]
+        return new_envelope(
+            event_type,
+            data,
+            aggregate_id=aggregate_id,
+            sequence=sequence,
+            correlation_id=self.correlation_id,
+            version=version,
+        )
+
+
+def _outbox_row(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "event_id": envelope.event_id,
+        "event_type": envelope.type,
+        "aggregate_id": envelope.aggregate_id,
+        "sequence": envelope.sequence,
+        "envelope": envelope.to_wire(),
+        "created_at": envelope.occurred_at,
+    }
+
+
+def is_duplicate_key(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "unique" in text or "duplicate" in text
