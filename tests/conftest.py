@@ -1,0 +1,111 @@
+"""Cross-service tests (contract, e2e, faults): real RabbitMQ, real PostgreSQL and SQLite, real processes.
+
+Nothing is replaced. Services run as nameko containers in the test process, or as
+subprocesses where a test must kill one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pika
+import pytest
+import sqlalchemy as sa
+
+from crm_contacts.adapters.tables import metadata as contacts_metadata
+from crm_contacts.entrypoints.service import ContactsService
+from crm_shared.db import make_engine
+from crm_shared.testing import MigratedDatabases
+from tests.support import ledger_service
+
+ROOT = Path(__file__).parents[1]
+CONTACTS_MIGRATIONS = ROOT / "services" / "contacts" / "src" / "crm_contacts" / "migrations"
+
+
+@pytest.fixture
+def contacts_url(migrated_databases: MigratedDatabases) -> str:
+    return migrated_databases.url("postgresql", CONTACTS_MIGRATIONS, contacts_metadata)
+
+
+@pytest.fixture
+def contacts_service(run_service: Callable[..., Any], contacts_url: str) -> Any:
+    return run_service(ContactsService, DATABASE_URL=contacts_url)
+
+
+@pytest.fixture
+def rpc(amqp_uri: str) -> Iterator[Any]:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    import crm_shared.runtime  # noqa: F401
+
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def ledger_url(new_postgres_database: Callable[[str], str]) -> str:
+    url = new_postgres_database("ledger")
+    engine = make_engine(url)
+    ledger_service.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def applied_times(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(ledger_service.applied)).all()
+    engine.dispose()
+    return {row.contact_id: row.times for row in rows}
+
+
+class EventTap:
+    """A plain pika consumer, as an integrator would write one, bound to ``<service>.events``."""
+
+    def __init__(self, amqp_uri: str, exchange: str, binding: str) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(exchange, "topic", durable=True)
+        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.queue, exchange, routing_key=binding)
+
+    def take(self, count: int, timeout: float = 10.0) -> list[tuple[Any, dict[str, Any]]]:
+        received: list[tuple[Any, dict[str, Any]]] = []
+        deadline = time.monotonic() + timeout
+        while len(received) < count and time.monotonic() < deadline:
+            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                self.connection.sleep(0.02)
+                continue
+            received.append((properties, json.loads(body)))
+        return received
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture
+def tap(amqp_uri: str) -> Iterator[Callable[[str, str], EventTap]]:
+    taps: list[EventTap] = []
+
+    def open_tap(exchange: str = "contacts.events", binding: str = "#") -> EventTap:
+        taps.append(EventTap(amqp_uri, exchange, binding))
+        return taps[-1]
+
+    yield open_tap
+    for t in taps:
+        t.close()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
