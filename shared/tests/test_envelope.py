@@ -56,3 +56,14 @@ def test_cursors_round_trip_and_like_wildcards_are_escaped():
     with pytest.raises(Invalid):
         decode_cursor("%%%", 2)
     assert like_prefix("50%_a\\") == "50\\%\\_a\\\\%"
+
+
+def test_logs_name_unexpected_exceptions_without_their_text():
+    import json
+    import logging
+
+    from crm_shared.logs import JsonFormatter
+
+    record = logging.LogRecord("x", logging.ERROR, "f", 1, "failed: %s", (ValueError("secret@example.com"),), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "failed: ValueError"

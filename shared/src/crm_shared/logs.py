@@ -17,6 +17,8 @@ class JsonFormatter(logging.Formatter):
     """One JSON object a line; extra fields passed with ``extra=`` are kept."""
 
     def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_withhold_exception_text(arg) for arg in record.args)
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
@@ -30,6 +32,18 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             entry["error_type"] = record.exc_info[0].__name__
         return json.dumps(entry, default=str)
+
+
+def _withhold_exception_text(value: Any) -> Any:
+    """Exception texts can quote SQL parameters or payloads (personal data); log only the type.
+
+    Our typed errors are the exception: their details are written to be shown.
+    """
+    from crm_shared.errors import CrmError
+
+    if isinstance(value, BaseException) and not isinstance(value, CrmError):
+        return type(value).__name__
+    return value
 
 
 def configure_logging(level: str = "INFO") -> None:

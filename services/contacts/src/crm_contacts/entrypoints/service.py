@@ -18,6 +18,7 @@ from crm_shared.contracts import contacts as c
 from crm_shared.contracts.loading import load, parse_id, parse_version
 from crm_shared.db import utcnow
 from crm_shared.runtime.database import Database
+from crm_shared.runtime.dead_letters import DeadLetters
 
 CREATE = c.ContactCreateSchema()
 UPDATE = c.ContactUpdateSchema()
@@ -40,6 +41,7 @@ class ContactsService:
     name = "contacts"
     config = Config()
     db = Database(plumbing, ContactsUnitOfWork)
+    dead_letters = DeadLetters()
 
     @property
     def region(self) -> str:
@@ -206,13 +208,20 @@ class ContactsService:
     @rpc
     def erase_contact(self, contact_id: str, idempotency_key: str | None = None) -> Any:
         """Erase a contact's personal data, leaving a tombstone; publishes ``contact.erased``."""
-        work = partial(privacy.erase_contact, contact_id=parse_id(contact_id, "contact_id"), now=utcnow())
-        return self._write("erase_contact", work, idempotency_key)
+        subject = parse_id(contact_id, "contact_id")
+        answer = self._write(
+            "erase_contact", partial(privacy.erase_contact, contact_id=subject, now=utcnow()), idempotency_key
+        )
+        self.dead_letters.erase_mentions(str(subject))
+        return answer
 
     @rpc
     def pii_inventory(self, contact_id: str) -> Any:
-        """Rows holding the contact's personal data, per place; all 0 after erasure."""
-        return read(self.db, partial(privacy.pii_inventory, contact_id=parse_id(contact_id, "contact_id")))
+        """Places holding the contact's personal data, with counts; all 0 after erasure."""
+        subject = parse_id(contact_id, "contact_id")
+        inventory = read(self.db, partial(privacy.pii_inventory, contact_id=subject))
+        inventory["places"]["dead_letters"] = self.dead_letters.count_mentions(str(subject))
+        return inventory
 
     @rpc
     def import_contacts(self, rows: list[Any], first_row: int = 1, idempotency_key: str | None = None) -> Any:
