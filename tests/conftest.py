@@ -46,8 +46,26 @@ def rpc(amqp_uri: str) -> Iterator[Any]:
         yield proxy
 
 
+LEDGER_QUEUES = (
+    "evt-contacts-contact.created--ledger.on_contact_created",
+    "evt-contacts-contact.updated--ledger.on_contact_updated",
+    "ledger.dead-letters",
+    "contacts.dead-letters",
+)
+
+
+def delete_queues(amqp_uri: str, *queues: str) -> None:
+    """Durable queues outlive the test that declared them; a test that counts starts from none."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    for queue in queues:
+        channel.queue_delete(queue)
+    connection.close()
+
+
 @pytest.fixture
-def ledger_url(new_postgres_database: Callable[[str], str]) -> str:
+def ledger_url(new_postgres_database: Callable[[str], str], amqp_uri: str) -> str:
+    delete_queues(amqp_uri, *LEDGER_QUEUES)
     url = new_postgres_database("ledger")
     engine = make_engine(url)
     ledger_service.metadata.create_all(engine)

@@ -67,3 +67,15 @@ def test_logs_name_unexpected_exceptions_without_their_text():
     record = logging.LogRecord("x", logging.ERROR, "f", 1, "failed: %s", (ValueError("secret@example.com"),), None)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "failed: ValueError"
+
+
+def test_typed_errors_keep_their_payload_types_through_the_wire_form():
+    from nameko.exceptions import deserialize, serialize
+
+    import crm_shared.runtime  # noqa: F401 - registers the typed errors
+    from crm_shared.errors import Invalid, StaleVersion
+
+    stale = deserialize(serialize(StaleVersion("changed", version=2)))
+    assert isinstance(stale, StaleVersion) and stale.payload == {"detail": "changed", "version": 2}
+    invalid = deserialize(serialize(Invalid("bad", fields={"a": ["x"]})))
+    assert isinstance(invalid, Invalid) and invalid.fields == {"a": ["x"]} and str(invalid) == "bad"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from crm_contacts.adapters.tables import metadata
 from crm_shared.db import make_engine
+from tests.conftest import delete_queues
 
 
 def canary_contact(marker: str) -> dict:
@@ -37,6 +38,7 @@ def rows_mentioning(url: str, marker: str) -> dict[str, int]:
 
 
 def put_dead_letter(amqp_uri: str, body: dict) -> None:
+    delete_queues(amqp_uri, "contacts.dead-letters")
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     channel.queue_declare("contacts.dead-letters", durable=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,14 +30,26 @@ class MalformedCsv(Exception):
 def check_header(header: list[str] | None) -> list[str]:
     if not header:
         raise MalformedCsv("the file is empty or has no header row")
-    unknown = [c for c in header if c not in COLUMNS and not c.startswith(CUSTOM_PREFIX)]
+    unknown = [c for c in header if not _known(c)]
     if unknown:
-        raise MalformedCsv(f"unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}, custom.<name>")
+        named = ", ".join(repr(c) for c in unknown)
+        raise MalformedCsv(f"unknown column(s) {named}; known: {', '.join(COLUMNS)}, custom.<name>")
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        # csv.DictReader would keep only the last cell of a repeated column, silently.
+        raise MalformedCsv(f"column(s) {', '.join(repr(c) for c in repeated)} appear more than once")
     return header
 
 
-def row_to_contact(row: dict[str, str | None]) -> dict[str, Any]:
-    """One CSV row as the contact fields the service accepts; empty cells are left out."""
+def _known(column: str) -> bool:
+    return column in COLUMNS or (column.startswith(CUSTOM_PREFIX) and len(column) > len(CUSTOM_PREFIX))
+
+
+def row_to_contact(row: dict[Any, Any]) -> dict[str, Any]:
+    """One CSV row as the contact fields the service accepts; empty cells are left out.
+
+    ``csv.DictReader`` puts the cells beyond the header under the key ``None``.
+    """
     values = {k: (v or "").strip() for k, v in row.items() if k is not None}
     contact: dict[str, Any] = {k: values[k] for k in SIMPLE_COLUMNS if values.get(k)}
     if values.get("email"):
@@ -56,43 +70,71 @@ def row_to_contact(row: dict[str, str | None]) -> dict[str, Any]:
 
 
 def read_batches(handle: TextIO) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """(number of the first data row, rows) per batch; data rows count from 1."""
+    """(number of the first data row, rows) per batch; data rows count from 1.
+
+    The header is checked at once, before the first batch is asked for.
+    """
     reader = csv.DictReader(handle, strict=True)
-    check_header(list(reader.fieldnames or []))
+    with _malformed_as(reader):
+        check_header(list(reader.fieldnames or []))
+    return _batches(reader)
+
+
+def _batches(reader: csv.DictReader[str]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     batch: list[dict[str, Any]] = []
     first = 1
-    try:
+    with _malformed_as(reader):
         for number, row in enumerate(reader, start=1):
             batch.append(row_to_contact(row))
             if len(batch) == BATCH_SIZE:
                 yield first, batch
                 batch, first = [], number + 1
-    except csv.Error as error:
-        raise MalformedCsv(f"line {reader.line_num}: {error}") from None
     if batch:
         yield first, batch
 
 
+@contextmanager
+def _malformed_as(reader: csv.DictReader[str]) -> Iterator[None]:
+    """What the csv module says about a broken file, as ``MalformedCsv``."""
+    try:
+        yield
+    except csv.Error as error:
+        # DictReader.line_num is only updated after a good row; its reader's counts the line at fault.
+        raise MalformedCsv(f"line {reader.reader.line_num}: {error}") from None
+
+
+def decode(content: bytes) -> str:
+    """The whole file as text, checked before any row is sent: UTF-8, with or without a BOM."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise MalformedCsv(f"line {line}: the file is not UTF-8 text; save it as UTF-8") from None
+
+
 def import_file(rpc: Any, path: Path, report_path: Path) -> tuple[int, int]:
     """Send the file in batches; write every rejected row to the report. Returns (created, rejected)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
-    total_rows = max(0, sum(1 for _ in path.open(encoding="utf-8", newline="")) - 1)
+    content = path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()[:32]
+    text = decode(content)
+    total_rows = max(0, len(text.splitlines()) - 1)  # for the progress bar only
     created = rejected = 0
-    with (
-        path.open(encoding="utf-8-sig", newline="") as handle,
-        report_path.open("w", newline="", encoding="utf-8") as report,
-        tqdm(total=total_rows, unit="rows", file=sys.stderr) as progress,
-    ):
-        writer = csv.writer(report)
-        writer.writerow(["row", "field", "message"])
-        for first, rows in read_batches(handle):
-            answer = rpc.contacts.import_contacts(rows, first, f"import:{digest}:{first}")
-            created += answer["created"]
-            rejected += len(answer["rejected"])
-            for item in answer["rejected"]:
-                for field, message in flatten(item["fields"]):
-                    writer.writerow([item["row"], field, message])
-            progress.update(len(rows))
+    with io.StringIO(text, newline="") as handle:
+        batches = read_batches(handle)  # a malformed header stops here, before the report exists
+        with (
+            report_path.open("w", newline="", encoding="utf-8") as report,
+            tqdm(total=total_rows, unit="rows", file=sys.stderr) as progress,
+        ):
+            writer = csv.writer(report)
+            writer.writerow(["row", "field", "message"])
+            for first, rows in batches:
+                answer = rpc.contacts.import_contacts(rows, first, f"import:{digest}:{first}")
+                created += answer["created"]
+                rejected += len(answer["rejected"])
+                for item in answer["rejected"]:
+                    for field, message in flatten(item["fields"]):
+                        writer.writerow([item["row"], field, message])
+                progress.update(len(rows))
     return created, rejected
 
 

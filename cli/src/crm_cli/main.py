@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 
 def _up(_: argparse.Namespace) -> int:
@@ -22,13 +25,40 @@ def _migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+RPC_TIMEOUT_SECONDS = 120
+
+
+class Unreachable(Exception):
+    """The broker or the contacts service cannot be reached; the message says which and what to do."""
+
+
 def _rpc():  # type: ignore[no-untyped-def]
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import crm_shared.runtime  # noqa: F401 - typed errors come back as themselves
+    from crm_cli.broker import broker_answers, broker_missing_message
     from crm_shared import config
 
-    return ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, timeout=120)
+    amqp_uri = config.amqp_uri()
+    if not broker_answers(amqp_uri):
+        raise Unreachable(broker_missing_message(amqp_uri))
+    return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT_SECONDS)
+
+
+@contextmanager
+def _contacts_service() -> Iterator[Any]:
+    """An RPC proxy; a service that is not running is one clear line, not a traceback."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+
+    with _rpc() as rpc:
+        try:
+            yield rpc
+        except UnknownService:
+            raise Unreachable("crm: the contacts service is not running; start it with `crm up`.") from None
+        except RpcTimeout:
+            raise Unreachable(
+                f"crm: the contacts service did not answer within {RPC_TIMEOUT_SECONDS}s; is it running (`crm up`)?"
+            ) from None
 
 
 def _import_contacts(args: argparse.Namespace) -> int:
@@ -40,11 +70,14 @@ def _import_contacts(args: argparse.Namespace) -> int:
         return 2
     report = Path(args.report or f"{path}.errors.csv")
     try:
-        with _rpc() as rpc:
+        with _contacts_service() as rpc:
             created, rejected = import_file(rpc, path, report)
     except MalformedCsv as error:
         print(f"crm: {path} is not a valid contacts CSV: {error}", file=sys.stderr)
         return 2
+    except Unreachable as error:
+        print(error, file=sys.stderr)
+        return 1
     print(f"created {created} contacts, rejected {rejected} rows" + (f" (see {report})" if rejected else ""))
     return 0 if rejected == 0 else 3
 
@@ -52,12 +85,16 @@ def _import_contacts(args: argparse.Namespace) -> int:
 def _export_contacts(args: argparse.Namespace) -> int:
     from crm_cli.contacts_csv import export_all
 
-    with _rpc() as rpc:
-        if args.output:
-            with open(args.output, "w", newline="", encoding="utf-8") as out:
-                count = export_all(rpc, out)
-        else:
-            count = export_all(rpc, sys.stdout)
+    try:
+        with _contacts_service() as rpc:
+            if args.output:
+                with open(args.output, "w", newline="", encoding="utf-8") as out:
+                    count = export_all(rpc, out)
+            else:
+                count = export_all(rpc, sys.stdout)
+    except Unreachable as error:
+        print(error, file=sys.stderr)
+        return 1
     print(f"exported {count} contacts", file=sys.stderr)
     return 0
 

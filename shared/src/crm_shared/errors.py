@@ -8,7 +8,19 @@ domain code of every service may raise them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+_WIRE_PREFIX = "crm-error:"
+
+
+def _payload_from(detail: Any) -> dict[str, Any] | None:
+    """The payload of an error rebuilt from its wire form, or given as a dict; None for plain text."""
+    if isinstance(detail, dict):
+        return dict(detail)
+    if isinstance(detail, str) and detail.startswith(_WIRE_PREFIX):
+        return dict(json.loads(detail[len(_WIRE_PREFIX) :]))
+    return None
 
 
 class CrmError(Exception):
@@ -17,8 +29,11 @@ class CrmError(Exception):
     code = "error"
 
     def __init__(self, detail: str | dict[str, Any] = "", **extra: Any) -> None:
-        payload = dict(detail) if isinstance(detail, dict) else {"detail": detail, **extra}
-        super().__init__(payload)
+        payload = _payload_from(detail)
+        if payload is None:
+            payload = {"detail": detail, **extra}
+        # One JSON string argument: nameko turns every non-string value of a dict argument into text.
+        super().__init__(_WIRE_PREFIX + json.dumps(payload, default=str))
         self.payload: dict[str, Any] = payload
 
     @property
@@ -39,7 +54,7 @@ class Invalid(CrmError):
     code = "invalid"
 
     def __init__(self, detail: str | dict[str, Any] = "", fields: Any = None) -> None:
-        if isinstance(detail, dict):
+        if _payload_from(detail) is not None:
             super().__init__(detail)
         else:
             super().__init__({"detail": detail or "Invalid input", "fields": fields or {}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +37,7 @@ class SqlUnitOfWork:
         self._pending: list[tuple[str, dict[str, Any], str, int]] = []
         self.conn: Connection
 
-    def __enter__(self) -> SqlUnitOfWork:
+    def __enter__(self) -> Self:
         self.conn = self.engine.connect()
         self._transaction = self.conn.begin()
         self._pending = []
@@ -116,12 +116,12 @@ class SqlUnitOfWork:
         dialect_insert = postgresql.insert if is_postgres(self.conn) else sqlite.insert
         result: dict[str, int] = {}
         for aggregate_id in aggregate_ids:
-            statement = dialect_insert(table).values(aggregate_id=aggregate_id, last_sequence=1)
-            statement = statement.on_conflict_do_update(
+            insert = dialect_insert(table).values(aggregate_id=aggregate_id, last_sequence=1)
+            upsert = insert.on_conflict_do_update(
                 index_elements=[table.c.aggregate_id],
                 set_={"last_sequence": table.c.last_sequence + 1},
             ).returning(table.c.last_sequence)
-            result[aggregate_id] = self.conn.execute(statement).scalar_one()
+            result[aggregate_id] = self.conn.execute(upsert).scalar_one()
         return result
 
     def start_sequences(self, aggregate_ids: list[str]) -> None:

@@ -155,7 +155,7 @@ class ContactRepository:
         """Live contacts that share an email or phone, or work at the same account."""
         values = [row["value"] for row in identity_rows(contact)]
         sharing = sa.select(contact_identities.c.contact_id).where(contact_identities.c.value.in_(values))
-        conditions = [contacts.c.id.in_(sharing)]
+        conditions: list[Any] = [contacts.c.id.in_(sharing)]
         if contact.account_id:
             conditions.append(contacts.c.account_id == contact.account_id)
         rows = self.conn.execute(

@@ -78,7 +78,13 @@ def find_duplicates(uow: Uow, contact_id: uuid.UUID) -> list[dict[str, Any]]:
 def merge_contacts(uow: Uow, survivor_id: uuid.UUID, merged_id: uuid.UUID, now: datetime) -> tuple[Any, Any]:
     """The survivor gains the merged contact's data and history; the merged id redirects."""
     survivor = live_contact(uow, survivor_id)
-    merged = live_contact(uow, merged_id)
+    merged = uow.contacts.get(merged_id)
+    if merged is None:
+        raise Invalid("Input is not valid.", fields={"merged_id": ["No such contact."]})
+    if merged.merged_into == survivor.id:
+        return present.contact(survivor), survivor.id  # merged before: nothing more to do
+    if merged.merged_into is not None or merged.erased_at is not None:
+        raise Invalid("Input is not valid.", fields={"merged_id": ["Already merged or erased."]})
     combined = merge_into(survivor, merged, now)
     uow.privacy.move_history(merged.id, survivor.id)
     retired = replace(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crm_gateway.adapters.tables import plumbing
@@ -27,10 +29,16 @@ def register(commands: Any) -> None:
     revoke.set_defaults(run=_revoke)
 
 
-def _unit_of_work() -> GatewayUnitOfWork:
+@contextmanager
+def _unit_of_work() -> Iterator[GatewayUnitOfWork]:
+    """A unit of work on the migrated gateway database; the engine is closed with it."""
     SERVICE.migrate()
     engine = make_engine(config.database_url(SERVICE.name))
-    return GatewayUnitOfWork(engine, plumbing)
+    try:
+        with GatewayUnitOfWork(engine, plumbing) as uow:
+            yield uow
+    finally:
+        engine.dispose()
 
 
 def _create(args: argparse.Namespace) -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from nameko.dependency_providers import Config
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 import crm_shared.runtime  # noqa: F401 - typed errors come back from RPC as themselves
@@ -19,9 +20,10 @@ from crm_gateway.http import problems
 from crm_gateway.http.openapi import build_spec
 from crm_gateway.http.problems import HttpProblem
 from crm_gateway.http.requests import read_call
-from crm_gateway.http.routes import ROUTES, Route, contact_url
+from crm_gateway.http.routes import ROUTES, Route
 from crm_gateway.http.security import Authentication
-from crm_shared.errors import CrmError
+from crm_gateway.http.server import gateway_http
+from crm_shared.errors import CrmError, ServiceUnavailable
 from crm_shared.logs import correlation_id_var
 from crm_shared.runtime.database import Database
 from crm_shared.runtime.rpc import call_with_deadline
@@ -39,25 +41,28 @@ class GatewayService:
     auth = Authentication()
     contacts = RpcProxy("contacts")
 
-    @http("GET", "/health")
+    @gateway_http("GET", "/health")
     def health(self, request: Request) -> Response:
-        return _json({"status": "ok"})
+        return _with_correlation_id(_json({"status": "ok"}))
 
-    @http("GET", "/openapi.json")
+    @gateway_http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
-        return Response(OPENAPI, mimetype="application/json")
+        return _with_correlation_id(Response(OPENAPI, mimetype="application/json"))
 
     def serve(self, route: Route, request: Request, path: dict[str, str]) -> Response:
         correlation_id = correlation_id_var.get() or ""
         try:
             response = self._answer(route, request, path)
         except (CrmError, HttpProblem) as error:
-            response = problems.for_error(error, correlation_id, moved_to=_moved_location(route))
+            response = problems.for_error(error, correlation_id, moved_to=_moved_location(route, request, path))
+        except UnknownService:
+            # The service's queue does not exist yet: it has never run. As unavailable as a timeout.
+            unavailable = ServiceUnavailable(f"the {route.service} service is not running")
+            response = problems.for_error(unavailable, correlation_id)
         except Exception:
             log.exception("unexpected error", extra={"route": route.name})
             response = problems.for_error(RuntimeError(), correlation_id)
-        response.headers["X-Correlation-ID"] = correlation_id
-        return response
+        return _with_correlation_id(response)
 
     def _answer(self, route: Route, request: Request, path: dict[str, str]) -> Response:
         principal = self._authenticate(request)
@@ -85,8 +90,24 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def _moved_location(route: Route) -> Any:
-    return contact_url if "contact_id" in route.path else None
+def _with_correlation_id(response: Response) -> Response:
+    response.headers["X-Correlation-ID"] = correlation_id_var.get() or ""
+    return response
+
+
+def _moved_location(route: Route, request: Request, path: dict[str, str]) -> Any:
+    """Where the same request goes for the contact a merged one lives on in (same sub-resource and query)."""
+    if "contact_id" not in path:
+        return None
+
+    def location(survivor_id: Any) -> str:
+        url = route.path.replace("<contact_id>", quote(str(survivor_id), safe=""))
+        for name, value in path.items():
+            url = url.replace(f"<{name}>", quote(value, safe=""))
+        query = request.query_string.decode("latin-1")
+        return f"{url}?{query}" if query else url
+
+    return location
 
 
 def _endpoint(route: Route) -> Any:
@@ -95,7 +116,7 @@ def _endpoint(route: Route) -> Any:
 
     endpoint.__name__ = route.name
     endpoint.__doc__ = route.summary
-    return http(route.method, route.path)(endpoint)
+    return gateway_http(route.method, route.path)(endpoint)
 
 
 for _route in ROUTES:

@@ -18,7 +18,9 @@ ERROR_STATUSES = {
     "409": "Conflict",
     "412": "If-Match does not match the current ETag",
     "413": "Body too large",
+    "415": "The body is not application/json",
     "422": "Invalid input; `errors` names each field",
+    "500": "Unexpected error; quote the correlation id",
     "503": "A service did not answer in time",
 }
 
@@ -76,7 +78,7 @@ def _operation(route: Route) -> dict[str, Any]:
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
-    if route.method in ("PATCH", "PUT", "DELETE"):
+    if route.method == "PATCH":  # the routes that pass the expected version on; an erasure is unconditional
         parameters.append({"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}})
     success: dict[str, Any] = {"description": route.summary}
     if route.response is not None:
@@ -85,8 +87,15 @@ def _operation(route: Route) -> dict[str, Any]:
             schema = {"type": "array", "items": route.response}
         success["content"] = {"application/json": {"schema": schema}}
     responses = {str(route.status): success}
+    if "contact_id" in _path_names(route):
+        responses["308"] = {
+            "description": "The contact was merged; Location is this request on the surviving contact",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": _problem(),
+        }
+        responses["410"] = {"description": "The contact was erased", "content": _problem()}
     for status, description in ERROR_STATUSES.items():
-        responses[status] = {"description": description, "content": {"application/problem+json": {"schema": "Problem"}}}
+        responses[status] = {"description": description, "content": _problem()}
     operation: dict[str, Any] = {
         "operationId": route.name,
         "summary": route.summary,
@@ -98,6 +107,10 @@ def _operation(route: Route) -> dict[str, Any]:
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     return operation
+
+
+def _problem() -> dict[str, Any]:
+    return {"application/problem+json": {"schema": "Problem"}}
 
 
 def _path_names(route: Route) -> list[str]:

@@ -39,9 +39,10 @@ def problem_response(
     status: int, title: str, detail: str, correlation_id: str, extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:  # fmt: skip
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body["correlation_id"] = correlation_id
-    body.update(extra or {})
+    # An error's own members (``version``, ``contact_id``, ...) never replace the standard ones.
+    body.update({key: value for key, value in (extra or {}).items() if key not in body})
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE, headers=headers)
     return response
 

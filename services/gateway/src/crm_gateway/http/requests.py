@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -26,7 +27,7 @@ def read_call(route: Route, request: Request, path: dict[str, str], principal_id
         query=_query(request),
         body=body,
         expected_version=_if_match(request),
-        idempotency_key=_idempotency_key(route, request, principal_id),
+        idempotency_key=_idempotency_key(route, request, path, principal_id),
     )
 
 
@@ -36,7 +37,7 @@ def _body(route: Route, request: Request, max_body: int) -> Any:
     length = request.content_length
     if length is not None and length > max_body:
         raise HttpProblem(413, "Payload too large", f"The body may be at most {max_body} bytes.")
-    raw = request.stream.read(max_body + 1)
+    raw = _stream(request).read(max_body + 1)
     if len(raw) > max_body:
         raise HttpProblem(413, "Payload too large", f"The body may be at most {max_body} bytes.")
     if request.mimetype not in ("application/json", "application/merge-patch+json"):
@@ -47,13 +48,20 @@ def _body(route: Route, request: Request, max_body: int) -> Any:
         raise HttpProblem(400, "Malformed request", "The body is not valid JSON.") from None
 
 
+def _stream(request: Request) -> Any:
+    """The body; a chunked one too, which werkzeug would read as empty (the read above is bounded)."""
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return request.environ["wsgi.input"]
+    return request.stream
+
+
 def _query(request: Request) -> dict[str, Any]:
     return {key: values[-1] for key, values in request.args.lists()}
 
 
 def _if_match(request: Request) -> int | None:
     header = request.headers.get("If-Match")
-    if header is None:
+    if header is None or header.strip() == "*":  # "*": whatever the current version is (RFC 9110)
         return None
     match = _ETAG.match(header)
     if match is None:
@@ -61,11 +69,17 @@ def _if_match(request: Request) -> int | None:
     return int(match.group(1))
 
 
-def _idempotency_key(route: Route, request: Request, principal_id: str) -> str:
-    """Namespaced per API key; a request without one still gets one, so an RPC retry is harmless."""
+def _idempotency_key(route: Route, request: Request, path: dict[str, str], principal_id: str) -> str:
+    """Namespaced per API key, route and target; a request without one still gets one, so an RPC retry is harmless.
+
+    The client's key is hashed with its namespace: the stored key has a fixed length that fits
+    the services' column whatever the client sent, and a key reused on another record (a PATCH
+    of a second contact) is another operation, never an answer about the first record.
+    """
     given = request.headers.get("Idempotency-Key")
     if given is None or not route.writes:
         return f"auto:{uuid.uuid4()}"
     if not 1 <= len(given) <= MAX_IDEMPOTENCY_KEY:
         raise HttpProblem(400, "Malformed request", f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters.")
-    return f"{principal_id}:{route.name}:{given}"
+    scope = json.dumps([principal_id, route.name, sorted(path.items()), given])
+    return f"http:{hashlib.sha256(scope.encode()).hexdigest()}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from crm_shared.contracts import contacts as c
+import crm_shared.contracts.contacts as c
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""nameko's HTTP entrypoint, made to answer every error as problem+json with a correlation id.
+
+nameko's own web server answers an unknown path or method with werkzeug's HTML page,
+and a failure outside the worker (say, while the container stops) with the
+exception's text. Every gateway endpoint uses ``gateway_http`` instead of nameko's
+``http``, so these answers too are ``application/problem+json``, carry
+``X-Correlation-ID`` and never show an exception's text.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from types import SimpleNamespace
+from typing import Any
+
+from eventlet.event import Event
+from nameko.exceptions import ContainerBeingKilled
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Request, Response
+
+from crm_gateway.http import problems
+from crm_shared.runtime.correlation import CORRELATION_HEADER, bind_correlation_id
+
+log = logging.getLogger(__name__)
+
+_ROUTING_PROBLEMS = {
+    404: ("Not found", "There is no such endpoint."),
+    405: ("Method not allowed", "This endpoint does not accept this method."),
+}
+
+
+def request_correlation_id(request: Request) -> str:
+    """The client's acceptable ``X-Correlation-ID``, or a new one: the rule workers follow."""
+    return bind_correlation_id(SimpleNamespace(data={}, args=(request,)))
+
+
+def problem(status: int, title: str, detail: str, request: Request, headers: dict[str, str] | None = None) -> Response:
+    correlation_id = request_correlation_id(request)
+    response = problems.problem_response(status, title, detail, correlation_id, headers=headers)
+    response.headers[CORRELATION_HEADER] = correlation_id
+    return response
+
+
+class ProblemWsgiApp(WsgiApp):  # type: ignore[misc]
+    """nameko's WSGI app, with routing failures (404, 405) as problems."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values  # type: ignore[attr-defined]  # where nameko's handler looks
+            response = provider.handle_request(request)
+        except HTTPException as error:
+            if error.code is None or error.code < 400:  # werkzeug's redirect to the canonical URL
+                return error(environ, start_response)
+            headers = {}
+            if isinstance(error, MethodNotAllowed) and error.valid_methods:
+                headers["Allow"] = ", ".join(error.valid_methods)
+            title, detail = _ROUTING_PROBLEMS.get(error.code, (error.name, "The request could not be routed."))
+            response = problem(error.code, title, detail, request, headers)
+        return response(environ, start_response)
+
+
+class ProblemWebServer(WebServer):  # type: ignore[misc]
+    def get_wsgi_app(self) -> ProblemWsgiApp:
+        return ProblemWsgiApp(self)
+
+
+class GatewayHttpHandler(HttpRequestHandler):  # type: ignore[misc]
+    """nameko's ``http`` entrypoint; a failure outside the worker is a problem, never its text."""
+
+    server = ProblemWebServer()
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False
+        try:
+            context_data = self.server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data=context_data, handle_result=partial(self.handle_result, event)
+            )
+            return self.response_from_result(event.wait())
+        except ContainerBeingKilled:
+            detail = "The gateway is stopping; try again."
+            return problem(503, "Service unavailable", detail, request, {"Retry-After": "1"})
+        except Exception as error:  # noqa: BLE001 - the client learns only that it failed
+            log.error("request failed outside its worker", extra={"error_type": type(error).__name__})
+            return problem(500, "Internal error", "An unexpected error occurred.", request)
+
+
+gateway_http = GatewayHttpHandler.decorator
