@@ -16,9 +16,11 @@ from crm_contacts.service_layer import importing
 from crm_shared.commands import run_command
 from crm_shared.db import make_engine, utcnow
 from tests.conftest import applied_times, wait_until
+from tests.faults.test_consumer_faults import queue_state
 from tests.support.ledger_service import LedgerService
 from tests.support.private_rabbit import PrivateRabbit, available
 
+LEDGER_QUEUE = "evt-contacts-contact.created--ledger.on_contact_created"
 EVENTS = 10_000
 BATCH = 1_000
 
@@ -70,7 +72,13 @@ def test_a_broker_restart_mid_stream_loses_no_event_and_applies_none_twice(priva
         wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS // 10, timeout=60)
         assert len(applied_times(ledger_url)) < EVENTS, "the stream ended before the broker restarted"
         private_broker.restart()
-        wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS, timeout=240, interval=0.5)
+        try:
+            wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS, timeout=120, interval=0.5)
+        except AssertionError:
+            raise AssertionError(
+                f"applied {len(applied_times(ledger_url))} of {EVENTS}; {unpublished(contacts_url)} unpublished; "
+                f"queue (ready, consumers): {queue_state(private_broker.uri, LEDGER_QUEUE)}"
+            ) from None
         applied = applied_times(ledger_url)
         assert len(applied) == EVENTS
         assert set(applied.values()) == {1}

@@ -15,6 +15,7 @@ from typing import Any
 
 import eventlet
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
 
 from crm_shared import config
 from crm_shared.errors import CrmError, Invalid
@@ -59,14 +60,39 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         handle_result = lambda worker_ctx, result=None, exc_info=None: self.handle_result(  # noqa: E731
             message, worker_ctx, result, exc_info
         )
-        self.container.spawn_worker(self, parsed, {}, context_data=context_data, handle_result=handle_result)
+        try:
+            self.container.spawn_worker(self, parsed, {}, context_data=context_data, handle_result=handle_result)
+        except ContainerBeingKilled:
+            self._requeue(message)
 
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
         if exc_info is None:
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
         else:
             self._settle(message, message.payload, exc_info[1])
         return result, exc_info
+
+    def _ack(self, message: Any) -> None:
+        """A failure here means the channel is gone, and the broker redelivers the message.
+
+        It must not escape: nameko kills the whole container when a worker's result
+        handling raises, and its consumers with it.
+        """
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception as error:  # noqa: BLE001
+            log.warning(
+                "could not acknowledge an event; the broker will redeliver it",
+                extra={"error_type": type(error).__name__},
+            )
+
+    def _requeue(self, message: Any) -> None:
+        try:
+            self.queue_consumer.requeue_message(message)
+        except Exception as error:  # noqa: BLE001 - as in _ack
+            log.warning(
+                "could not requeue an event; the broker will redeliver it", extra={"error_type": type(error).__name__}
+            )
 
     def _settle(self, message: Any, body: Any, error: BaseException, force_dead_letter: bool = False) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 1))
@@ -78,9 +104,9 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
                 self._republish(message, body, {ATTEMPTS_HEADER: attempts + 1})
         except PublishFailed:
             log.warning("could not hand off a failed event; it goes back to the queue")
-            self.queue_consumer.requeue_message(message)
+            self._requeue(message)
             return
-        self.queue_consumer.ack_message(message)
+        self._ack(message)
 
     def _dead_letter(self, message: Any, body: Any, error: BaseException, attempts: int) -> None:
         log.error(
