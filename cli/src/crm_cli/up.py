@@ -34,7 +34,8 @@ def up() -> int:
     services = installed_services()
     migrate_all(services)
     processes = {service.name: start(service) for service in services}
-    print(f"crm: running {', '.join(processes)}; gateway on http://localhost:8000", file=sys.stderr)
+    port = os.environ.get("GATEWAY_ADDRESS", "0.0.0.0:8000").rsplit(":", 1)[-1]
+    print(f"crm: running {', '.join(processes)}; gateway on http://localhost:{port}", file=sys.stderr)
     return supervise(processes)
 
 

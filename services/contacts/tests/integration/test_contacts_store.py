@@ -148,12 +148,13 @@ def test_import_creates_valid_rows_and_reports_invalid_and_duplicate_ones(new_uo
         {"first_name": "D", "emails": [{"address": "a@x.com"}]},
         {"first_name": "E", "phones": [{"number": "1"}]},
         {"first_name": "F", "colour": "red"},
+        {"first_name": "G", "account_id": str(uuid.uuid4())},
     ]
     work = partial(importing.import_contacts, rows=rows, first_row=10, now=utcnow(), region="US")
     result = run_command(new_uow, work, operation="import")
     assert result["created"] == 1
-    assert [r["row"] for r in result["rejected"]] == [11, 12, 13, 14, 15]
-    assert "colour" in result["rejected"][-1]["fields"]
+    assert [r["row"] for r in result["rejected"]] == [11, 12, 13, 14, 15, 16]
+    assert "colour" in result["rejected"][-2]["fields"] and "account_id" in result["rejected"][-1]["fields"]
     assert [t for t, _ in outbox_types(new_uow)] == ["contact.created", "contact.created"]
 
 
@@ -169,3 +170,14 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(new_uow):
     after = read(new_uow, partial(privacy.pii_inventory, contact_id=contact_id))["places"]
     assert set(after.values()) == {0}
     assert outbox_types(new_uow) == [("contact.erased", 3)]
+
+
+def test_search_gives_the_same_answer_when_the_prefix_matches_many_contacts(new_uow, monkeypatch):
+    from crm_contacts.adapters import contacts_repository
+
+    ids = sorted(create(new_uow, first_name=f"Sam{i}", emails=[{"address": f"x{i}@s.com"}])["id"] for i in range(4))
+    create(new_uow, first_name="Other")
+    selective = read(new_uow, partial(handlers.search_contacts, filters={"q": "sam", "limit": 10}))
+    monkeypatch.setattr(contacts_repository, "SELECTIVE_MATCHES", 2)  # take the dense-match path
+    dense = read(new_uow, partial(handlers.search_contacts, filters={"q": "sam", "limit": 10}))
+    assert sorted(c["id"] for c in dense["items"]) == ids == sorted(c["id"] for c in selective["items"])

@@ -24,6 +24,12 @@ class AccountRepository:
         row = self.conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
         return _account(row._mapping) if row else None
 
+    def existing_ids(self, account_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        if not account_ids:
+            return set()
+        rows = self.conn.execute(sa.select(accounts.c.id).where(accounts.c.id.in_(account_ids)))
+        return {row.id for row in rows}
+
     def add(self, account: dict[str, Any]) -> None:
         self.conn.execute(accounts.insert().values(**account, name_key=search_key(account["name"])))
 

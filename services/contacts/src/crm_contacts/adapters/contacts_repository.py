@@ -14,6 +14,7 @@ from crm_contacts.domain.normalise import phone_search_key, search_key
 from crm_shared.errors import StaleVersion
 from crm_shared.pagination import after_cursor, like_prefix, page_after
 
+NAME_KEYS = ("first_key", "last_key", "full_key")
 COLUMN_FIELDS = (
     "first_name", "last_name", "job_title", "account_id", "owner",
     "lifecycle_stage", "source", "provenance",
@@ -65,6 +66,29 @@ def contact_from_row(row: Row[Any]) -> Contact:
         custom_fields=document.get("custom_fields", {}),
         **{name: getattr(row, name) for name in COLUMN_FIELDS},
     )
+
+
+SELECTIVE_MATCHES = 1_000
+
+
+def _match_branches(q: str) -> list[Any]:
+    """One index-served select of contact ids per place a search prefix can match."""
+    pattern = like_prefix(search_key(q) or "")
+    identity_patterns = [pattern]
+    if phone := phone_search_key(q):
+        identity_patterns.append(like_prefix(phone))
+    return [
+        *(sa.select(contacts.c.id).where(contacts.c[key].like(pattern, escape="\\")) for key in NAME_KEYS),
+        *(
+            sa.select(contact_identities.c.contact_id.label("id")).where(
+                contact_identities.c.value.like(p, escape="\\")
+            )
+            for p in identity_patterns
+        ),
+        sa.select(contacts.c.id)
+        .join(accounts, accounts.c.id == contacts.c.account_id)
+        .where(accounts.c.name_key.like(pattern, escape="\\")),
+    ]
 
 
 class ContactRepository:
@@ -134,21 +158,22 @@ class ContactRepository:
         return conditions
 
     def _matches_query(self, q: str) -> Any:
-        """Case-insensitive prefix match on names, any email or phone, or company name."""
+        """Case-insensitive prefix match on names, any email or phone, or company name.
+
+        Each place is looked up in its own index first. When that finds few contacts
+        (a whole email, a rare name) the page is fetched by primary key; an OR of the
+        places would otherwise scan the table in page order looking for them. When it
+        finds many, the matches are dense and the ordered scan fills a page at once.
+        """
+        branches = _match_branches(q)
+        probe = sa.select(sa.union_all(*branches).subquery().c.id).limit(SELECTIVE_MATCHES + 1)
+        ids = {row.id for row in self.conn.execute(probe)}
+        if len(ids) <= SELECTIVE_MATCHES:
+            return contacts.c.id.in_(ids)
         pattern = like_prefix(search_key(q) or "")
-        identity_patterns = [pattern]
-        if phone := phone_search_key(q):
-            identity_patterns.append(like_prefix(phone))
-        identity_match = sa.select(contact_identities.c.contact_id).where(
-            sa.or_(*(contact_identities.c.value.like(p, escape="\\") for p in identity_patterns))
-        )
-        company_match = sa.select(accounts.c.id).where(accounts.c.name_key.like(pattern, escape="\\"))
         return sa.or_(
-            contacts.c.first_key.like(pattern, escape="\\"),
-            contacts.c.last_key.like(pattern, escape="\\"),
-            contacts.c.full_key.like(pattern, escape="\\"),
-            contacts.c.id.in_(identity_match),
-            contacts.c.account_id.in_(company_match),
+            *(contacts.c[key].like(pattern, escape="\\") for key in NAME_KEYS),
+            *(contacts.c.id.in_(branch) for branch in branches[len(NAME_KEYS) :]),
         )
 
     def sharing_identity_or_account(self, contact: Contact) -> list[Contact]:

@@ -31,6 +31,7 @@ def import_contacts(uow: Uow, rows: list[Any], first_row: int, now: datetime, re
         except (ValidationError, Invalid) as error:
             messages = error.messages if isinstance(error, ValidationError) else error.fields
             rejected.append({"row": number, "fields": messages})
+    accepted = _with_known_accounts(uow, accepted, rejected)
     created = _without_duplicates(uow, accepted, rejected)
     uow.contacts.add_many(created)
     uow.start_sequences([str(c.id) for c in created])
@@ -42,6 +43,7 @@ def import_contacts(uow: Uow, rows: list[Any], first_row: int, now: datetime, re
                 aggregate_id=str(c.id),
                 sequence=1,
                 correlation_id=uow.correlation_id,
+                dumped_by_schema=True,  # present.contact dumps with ContactSchema, the event's schema
             )
             for c in created
         ]
@@ -71,6 +73,21 @@ def _without_duplicates(uow: Uow, accepted: list[tuple[int, Contact]], rejected:
         taken.update(_identities(contact))
         created.append(contact)
     return created
+
+
+def _with_known_accounts(
+    uow: Uow, accepted: list[tuple[int, Contact]], rejected: list[dict[str, Any]]
+) -> list[tuple[int, Contact]]:
+    """A row naming an account that does not exist is reported, as ``create_contact`` would."""
+    wanted = {c.account_id for _, c in accepted if c.account_id is not None}
+    known = uow.accounts.existing_ids(wanted)
+    kept = []
+    for number, contact in accepted:
+        if contact.account_id is not None and contact.account_id not in known:
+            rejected.append({"row": number, "fields": {"account_id": ["No such account."]}})
+        else:
+            kept.append((number, contact))
+    return kept
 
 
 def _identities(contact: Contact) -> list[str]:

@@ -10,6 +10,7 @@ exception's text. Every gateway endpoint uses ``gateway_http`` instead of nameko
 from __future__ import annotations
 
 import logging
+import socket
 from functools import partial
 from types import SimpleNamespace
 from typing import Any
@@ -68,6 +69,12 @@ class ProblemWsgiApp(WsgiApp):  # type: ignore[misc]
 class ProblemWebServer(WebServer):  # type: ignore[misc]
     def get_wsgi_app(self) -> ProblemWsgiApp:
         return ProblemWsgiApp(self)
+
+    def process_request(self, sock: Any, address: Any) -> None:
+        # eventlet's server sends headers and a large body in two writes; with Nagle's
+        # algorithm on, the body then waits ~40 ms for the client's delayed ACK.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().process_request(sock, address)
 
 
 class GatewayHttpHandler(HttpRequestHandler):  # type: ignore[misc]
