@@ -181,3 +181,25 @@ def test_an_exported_file_imports_back_to_the_same_contacts(crm, contacts_servic
 
 def sorted_items(row):
     return tuple(sorted(row.items()))
+
+
+def test_a_broken_line_late_in_the_file_imports_nothing(crm, contacts_service, tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text('first_name,email\nAda,ada@example.com\nGrace,"grace@example.com\n', encoding="utf-8")
+    assert crm("import", "contacts", str(path)).exit_code == 2
+    export = crm("export", "contacts")
+    assert export.exit_code == 0 and "ada@example.com" not in export.out
+
+
+def test_a_stopped_contacts_service_is_named_at_once_not_after_a_timeout(crm, broker):
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker))
+    channel = connection.channel()
+    channel.queue_declare("rpc-contacts", durable=True)  # as a service that ran once leaves it
+    try:
+        result = crm("export", "contacts")
+    finally:
+        channel.queue_delete("rpc-contacts")
+        connection.close()
+    assert result.exit_code == 1 and "not running" in result.err

@@ -112,6 +112,13 @@ def decode(content: bytes) -> str:
         raise MalformedCsv(f"line {line}: the file is not UTF-8 text; save it as UTF-8") from None
 
 
+def check_file(path: Path) -> None:
+    """Read the whole file once before anything is sent, so a malformed file imports nothing."""
+    with io.StringIO(decode(path.read_bytes()), newline="") as handle:
+        for _ in read_batches(handle):
+            pass
+
+
 def import_file(rpc: Any, path: Path, report_path: Path) -> tuple[int, int]:
     """Send the file in batches; write every rejected row to the report. Returns (created, rejected)."""
     content = path.read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
@@ -36,12 +37,14 @@ def _rpc():  # type: ignore[no-untyped-def]
     from nameko.standalone.rpc import ClusterRpcProxy
 
     import crm_shared.runtime  # noqa: F401 - typed errors come back as themselves
-    from crm_cli.broker import broker_answers, broker_missing_message
+    from crm_cli.broker import broker_answers, broker_missing_message, service_is_running
     from crm_shared import config
 
     amqp_uri = config.amqp_uri()
     if not broker_answers(amqp_uri):
         raise Unreachable(broker_missing_message(amqp_uri))
+    if not service_is_running(amqp_uri, "contacts"):
+        raise Unreachable("crm: the contacts service is not running; start it with `crm up`.")
     return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT_SECONDS)
 
 
@@ -62,7 +65,7 @@ def _contacts_service() -> Iterator[Any]:
 
 
 def _import_contacts(args: argparse.Namespace) -> int:
-    from crm_cli.contacts_csv import MalformedCsv, import_file
+    from crm_cli.contacts_csv import MalformedCsv, check_file, import_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -70,6 +73,7 @@ def _import_contacts(args: argparse.Namespace) -> int:
         return 2
     report = Path(args.report or f"{path}.errors.csv")
     try:
+        check_file(path)
         with _contacts_service() as rpc:
             created, rejected = import_file(rpc, path, report)
     except MalformedCsv as error:
@@ -122,5 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # nameko imports eventlet, which announces its deprecation on stderr at every start.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     args = build_parser().parse_args(argv)
     sys.exit(args.run(args))
