@@ -9,10 +9,10 @@ from typing import Any, Self
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
 from crm_shared.db import is_postgres, utcnow
 from crm_shared.envelope import Envelope
+from crm_shared.errors import Conflict
 from crm_shared.events import new_envelope
 from crm_shared.plumbing import PlumbingTables
 
@@ -93,8 +93,6 @@ class SqlUnitOfWork:
         if row is None:
             return None
         if row.operation != operation:
-            from crm_shared.errors import Conflict
-
             raise Conflict("idempotency key was used for another operation", field="idempotency_key")
         return dict(row.result)
 
@@ -159,7 +157,3 @@ def _outbox_row(envelope: Envelope) -> dict[str, Any]:
         "created_at": envelope.occurred_at,
     }
 
-
-def is_duplicate_key(error: IntegrityError) -> bool:
-    text = str(error.orig).lower()
-    return "unique" in text or "duplicate" in text

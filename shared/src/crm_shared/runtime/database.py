@@ -54,9 +54,6 @@ class Database(DependencyProvider):  # type: ignore[misc]
     def kill(self) -> None:
         self.stop()
 
-    def worker_setup(self, worker_ctx: Any) -> None:
-        bind_correlation_id(worker_ctx)
-
     def get_dependency(self, worker_ctx: Any) -> Callable[[], SqlUnitOfWork]:
         engine, relay = self.engine, self.relay
         assert engine is not None and relay is not None

@@ -101,7 +101,7 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
                 self._dead_letter(message, body, error, attempts)
             else:
                 eventlet.sleep(min(self.retry_pause * 2 ** (attempts - 1), 5.0))
-                self._republish(message, body, {ATTEMPTS_HEADER: attempts + 1})
+                self._publish(self.queue.name, message, body, {ATTEMPTS_HEADER: attempts + 1})
         except PublishFailed:
             log.warning("could not hand off a failed event; it goes back to the queue")
             self._requeue(message)
@@ -125,9 +125,6 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
             ATTEMPTS_HEADER: attempts,
         }
         self._publish(dead_letter_queue(self.container.service_name), message, body, headers)
-
-    def _republish(self, message: Any, body: Any, headers: dict[str, Any]) -> None:
-        self._publish(self.queue.name, message, body, headers)
 
     def _publish(self, queue: str, message: Any, body: Any, extra: dict[str, Any]) -> None:
         headers = {**(message.headers or {}), **extra}

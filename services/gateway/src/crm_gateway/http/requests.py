@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import uuid
 from typing import Any
 
+from marshmallow import Schema
 from werkzeug.wrappers import Request
 
 from crm_gateway.http.problems import HttpProblem
@@ -21,7 +23,7 @@ MAX_IDEMPOTENCY_KEY = 200
 def read_call(route: Route, request: Request, path: dict[str, str], principal_id: str, max_body: int) -> Call:
     body = _body(route, request, max_body)
     if route.body is not None:
-        load(route.body(), body)
+        load(_body_schema(route.body), body)
     return Call(
         path=path,
         query=_query(request),
@@ -29,6 +31,12 @@ def read_call(route: Route, request: Request, path: dict[str, str], principal_id
         expected_version=_if_match(request),
         idempotency_key=_idempotency_key(route, request, path, principal_id),
     )
+
+
+@functools.cache
+def _body_schema(schema: type[Schema]) -> Schema:
+    """One instance per schema: building a marshmallow schema per request costs more than using it."""
+    return schema()
 
 
 def _body(route: Route, request: Request, max_body: int) -> Any:
