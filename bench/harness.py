@@ -513,34 +513,6 @@ def suite(label: str, extra_env: dict[str, str] | None = None) -> Iterator[Suite
             log(f"{label}: stopped and cleaned up")
 
 
-@contextmanager
-def extra_gateway(the_suite: Suite, runner: str = "bench.nodelay_gateway") -> Iterator[Suite]:
-    """A second gateway process beside the suite's, run by ``runner``, on a port of its own."""
-    import dataclasses
-
-    from crm_gateway.plugin import SERVICE
-
-    port = free_port()
-    env = {**the_suite.env, "GATEWAY_ADDRESS": f"{HOST}:{port}"}
-    log_path = the_suite.workdir / f"gateway-{port}.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", runner, SERVICE.module, str(SERVICE.config)],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            start_new_session=True,
-        )
-    other = dataclasses.replace(the_suite, port=port, env=env, process=process, log_path=log_path)
-    try:
-        _wait_until_ready(other)
-        log(f"extra gateway ({runner}, pid {process.pid}) ready on port {port}")
-        yield other
-    finally:
-        _stop(process)
-
-
 def write_result(name: str, result: dict[str, Any]) -> Path:
     directory = ROOT / "bench" / "results"
     directory.mkdir(parents=True, exist_ok=True)

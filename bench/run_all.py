@@ -120,13 +120,11 @@ def _headline(name: str, result: dict[str, Any]) -> dict[str, Any]:
         "rpc_all": result["rpc"]["all"],
         "http_all": result["http"]["all"],
         "rpc_p50_p99_per_kind": {k: [v["p50_ms"], v["p99_ms"]] for k, v in result["rpc"]["per_kind"].items()},
-        "db_p50_p99_current_union_hybrid": {
-            k: [[v[f"db_{n}"]["p50_ms"], v[f"db_{n}"]["p99_ms"]] for n in ("current", "union", "hybrid")]
-            for k, v in result["database"].items()
-        },
+        "http_p50_p99_per_kind": {k: [v["p50_ms"], v["p99_ms"]] for k, v in result["http"]["per_kind"].items()},
+        "db_p50_p99_per_kind": {k: [v["db"]["p50_ms"], v["db"]["p99_ms"]] for k, v in result["database"].items()},
     }
-    if "http_tcp_nodelay" in result:
-        headline["http_tcp_nodelay_all"] = result["http_tcp_nodelay"]["all"]
+    if concurrent := result.get("http_concurrent"):
+        headline["http_concurrent"] = {k: concurrent[k] for k in ("command", "ok_per_s", "p50_ms", "p99_ms")}
     return headline
 
 

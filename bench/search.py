@@ -11,8 +11,9 @@ second page), N different queries, one at a time:
 * at the RPC level: ``contacts.search_contacts`` from a nameko ClusterRpcProxy;
 * through HTTP: ``GET /api/v1/contacts?...`` on the gateway, one keep-alive connection;
 
-and the mixed set concurrently through HTTP with wrk. ``EXPLAIN ANALYZE`` of one query
-per kind shows what PostgreSQL does with it.
+and the mixed set concurrently through HTTP with wrk. At the database level, the
+repository's own search (the index probe, then the page) is timed per kind, and
+``EXPLAIN ANALYZE`` of one query per kind shows what PostgreSQL does with it.
 Run alone: ``python -m bench.search [--contacts 100000] [--per-kind 50]``.
 """
 
@@ -32,7 +33,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from bench import datagen
-from bench.harness import CpuMeter, Suite, extra_gateway, latency_summary, log, suite, wait_for_quiet
+from bench.harness import CpuMeter, Suite, latency_summary, log, suite, wait_for_quiet
 from bench.http_create import wrk_run
 
 AIM_P99_MS = 20.0
@@ -67,12 +68,6 @@ def run(
             result["http"] = _measure_http(the_suite, kinds)
             if shutil.which("wrk"):
                 result["http_concurrent"] = _measure_wrk(the_suite, kinds, wrk_seconds)
-            # The same through a second gateway whose accepted sockets have TCP_NODELAY (the
-            # proposed fix; see bench.nodelay_gateway). Its CPU shows as "other".
-            with extra_gateway(the_suite) as patched:
-                result["http_tcp_nodelay"] = _measure_http(patched, kinds, meter=the_suite)
-                if shutil.which("wrk"):
-                    result["http_concurrent_tcp_nodelay"] = _measure_wrk(patched, kinds, wrk_seconds, meter=the_suite)
         if "database" in parts:
             result["database"] = _explain(the_suite, kinds)
         result["notes"] = the_suite.notes
@@ -234,16 +229,14 @@ def _path(query: dict[str, Any]) -> str:
     return "/api/v1/contacts" + (f"?{urlencode(params)}" if params else "")
 
 
-def _measure_http(
-    the_suite: Suite, kinds: dict[str, list[dict[str, Any]]], meter: Suite | None = None
-) -> dict[str, Any]:
+def _measure_http(the_suite: Suite, kinds: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     client = the_suite.http()
     per_kind: dict[str, Any] = {}
     everything: list[float] = []
     for _ in range(20):
         client.request("GET", _path({"q": "smi"}))
     quiet = wait_for_quiet()
-    with CpuMeter(meter or the_suite) as cpu:
+    with CpuMeter(the_suite) as cpu:
         for kind, queries in kinds.items():
             timings, failures = [], 0
             for query in queries:
@@ -258,9 +251,7 @@ def _measure_http(
     return {"all": latency_summary(everything), "per_kind": per_kind, "cpu": cpu.result, "machine_before": quiet}
 
 
-def _measure_wrk(
-    the_suite: Suite, kinds: dict[str, list[dict[str, Any]]], seconds: int, meter: Suite | None = None
-) -> dict[str, Any]:
+def _measure_wrk(the_suite: Suite, kinds: dict[str, list[dict[str, Any]]], seconds: int) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         paths = [_path(q) for queries in kinds.values() for q in queries]
         random.Random(3).shuffle(paths)
@@ -268,7 +259,7 @@ def _measure_wrk(
         paths_file = handle.name
     quiet = wait_for_quiet()
     try:
-        with CpuMeter(meter or the_suite) as cpu:
+        with CpuMeter(the_suite) as cpu:
             result = wrk_run(
                 f"{the_suite.base_url}/api/v1/contacts",
                 "paths.lua",
@@ -288,163 +279,62 @@ def _measure_wrk(
     return result
 
 
-def _capture_statement(filters: dict[str, Any]) -> Any:
-    """The SQLAlchemy statement ``ContactRepository.search`` builds for these filters (not run)."""
-    from crm_contacts.adapters.contacts_repository import ContactRepository
-
-    class Capture:
-        statement: Any = None
-
-        def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-            self.statement = statement
-            return self
-
-        def all(self) -> list[Any]:
-            return []
-
-    capture = Capture()
-    ContactRepository(capture).search(filters, filters["limit"])  # type: ignore[arg-type]
-    return capture.statement
-
-
-PROBE_CAP = 1_000
-
-
-def _text_branches(q: str) -> list[Any]:
-    """One index-served select of contact ids per place a prefix can match."""
-    from crm_contacts.adapters.tables import accounts, contact_identities, contacts
-    from crm_contacts.domain.normalise import phone_search_key, search_key
-    from crm_shared.pagination import like_prefix
-
-    pattern = like_prefix(search_key(q) or "")
-    patterns = [pattern] + ([like_prefix(phone)] if (phone := phone_search_key(q)) else [])
-    return [
-        sa.select(contacts.c.id).where(contacts.c.first_key.like(pattern, escape="\\")),
-        sa.select(contacts.c.id).where(contacts.c.last_key.like(pattern, escape="\\")),
-        sa.select(contacts.c.id).where(contacts.c.full_key.like(pattern, escape="\\")),
-        *(
-            sa.select(contact_identities.c.contact_id.label("id")).where(
-                contact_identities.c.value.like(p, escape="\\")
-            )
-            for p in patterns
-        ),
-        sa.select(contacts.c.id)
-        .join(accounts, accounts.c.id == contacts.c.account_id)
-        .where(accounts.c.name_key.like(pattern, escape="\\")),
-    ]
-
-
-def _base_query(filters: dict[str, Any], text_condition: Any) -> Any:
-    """``ContactRepository.search``'s query with the text match replaced by ``text_condition``."""
-    from crm_contacts.adapters.contacts_repository import ContactRepository
-    from crm_contacts.adapters.tables import contacts
-    from crm_shared.pagination import after_cursor
-
-    query = sa.select(contacts).where(contacts.c.erased_at.is_(None), contacts.c.merged_into.is_(None))
-    query = query.where(*ContactRepository(None)._conditions({**filters, "q": None}))  # type: ignore[arg-type]
-    if text_condition is not None:
-        query = query.where(text_condition)
-    if cursor := filters.get("cursor"):
-        query = query.where(after_cursor(cursor, contacts.c.created_at, contacts.c.id))
-    return query.order_by(contacts.c.created_at, contacts.c.id).limit(filters["limit"] + 1)
-
-
-def union_statement(conn: Any, filters: dict[str, Any]) -> Any:
-    """Variant A: the text match as ``id IN (UNION of index-served selects)``.
-
-    Each branch uses its own ``text_pattern_ops`` index, so a rare match is found at once;
-    but every match is collected before ordering, which costs a broad prefix dearly.
-    """
-    from crm_contacts.adapters.tables import contacts
-
-    q = filters.get("q")
-    return _base_query(filters, contacts.c.id.in_(sa.union(*_text_branches(q))) if q else None)
-
-
-def hybrid_statement(conn: Any, filters: dict[str, Any]) -> Any:
-    """Variant B (proposed): first count the matches in the indexes, stopping at ``PROBE_CAP + 1``
-    (UNION ALL + LIMIT stops early). Few: ``id = ANY(ARRAY(<the union>))``: PostgreSQL builds the
-    array once and fetches exactly those contacts by primary key, then sorts them. Many: the
-    match is dense and the current ordered scan fills a page after a few rows."""
-    from crm_contacts.adapters.contacts_repository import ContactRepository
-    from crm_contacts.adapters.tables import contacts
-
-    q = filters.get("q")
-    if not q:
-        return _base_query(filters, None)
-    matches = sa.union_all(*_text_branches(q)).subquery()
-    capped = sa.select(matches.c.id).limit(PROBE_CAP + 1).subquery()
-    found = conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
-    if found <= PROBE_CAP:
-        ids = sa.func.array(sa.union_all(*_text_branches(q)).scalar_subquery())
-        return _base_query(filters, contacts.c.id == sa.any_(ids))
-    return _base_query(filters, ContactRepository(None)._matches_query(q))  # type: ignore[arg-type]
-
-
 def _explain(the_suite: Suite, kinds: dict[str, list[dict[str, Any]]], per_kind: int = 20) -> dict[str, Any]:
-    """Database only, the current SQL against two rewrites: latency of up to ``per_kind`` queries of
-    each kind (statement built, executed and fetched through SQLAlchemy), whether each finds the
-    same contacts as the current SQL, and EXPLAIN ANALYZE of the first query of each kind."""
+    """Database only: ``ContactRepository.search`` as the service runs it (for a text search the
+    index probe, then the page), up to ``per_kind`` queries of each kind, timed through SQLAlchemy;
+    how many of them the probe sent to the primary-key path (at most ``SELECTIVE_MATCHES`` ids) or
+    to the ordered scan; and EXPLAIN ANALYZE of each statement of the first query of each kind."""
+    from crm_contacts.adapters.contacts_repository import SELECTIVE_MATCHES, ContactRepository
     from crm_shared.contracts.contacts import ContactSearchSchema
 
     schema = ContactSearchSchema()
     engine = the_suite.contacts_engine()
-    captured: list[tuple[str, Any]] = []
+    executed: list[tuple[str, Any, int]] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        captured.append((statement, parameters))
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        executed.append((statement, parameters, cursor.rowcount))
 
-    def explain(conn: Any, statement: Any) -> list[str]:
-        captured.clear()
-        sa.event.listen(engine, "before_cursor_execute", capture)
-        try:
-            conn.execute(statement).all()
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", capture)
-        sql, parameters = captured[-1]
-        cursor = conn.connection.dbapi_connection.cursor()
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
-        return [row[0] for row in cursor.fetchall()]
+    def search(conn: Any, query: dict[str, Any]) -> int | None:
+        """Runs the search; the number of ids its probe found (capped), None without a probe."""
+        executed.clear()
+        filters = schema.load(dict(query))
+        ContactRepository(conn).search(filters, filters["limit"])
+        return next((rows for sql, _, rows in executed if "UNION ALL" in sql), None)
 
     def execution_ms(lines: list[str]) -> float | None:
         found = next((line for line in lines if line.startswith("Execution Time")), "")
         return float(found.split(":")[1].split()[0]) if found else None
 
-    variants = {
-        "current": lambda conn, filters: _capture_statement(filters),
-        "union": union_statement,
-        "hybrid": hybrid_statement,
-    }
+    sa.event.listen(engine, "after_cursor_execute", record)
     report: dict[str, Any] = {}
     with engine.connect() as conn:
         for kind, queries in kinds.items():
-            timings: dict[str, list[float]] = {name: [] for name in variants}
-            different = dict.fromkeys(variants, 0)
+            timings, probes = [], []
             for query in queries[:per_kind]:
-                filters = schema.load(dict(query))
-                ids = {}
-                for name, build in variants.items():
-                    started = time.perf_counter()
-                    rows = conn.execute(build(conn, filters)).all()
-                    timings[name].append(time.perf_counter() - started)
-                    ids[name] = [row.id for row in rows]
-                for name in variants:
-                    different[name] += ids[name] != ids["current"]
-            filters = schema.load(dict(queries[0]))
-            report[kind] = {"explain_query": queries[0], "queries_with_results_unlike_current": different}
-            for name, build in variants.items():
-                plan = explain(conn, build(conn, filters))
-                report[kind][f"db_{name}"] = latency_summary(timings[name])
-                report[kind][f"explain_{name}_ms"] = execution_ms(plan)
-                report[kind][f"plan_{name}"] = plan
+                started = time.perf_counter()
+                probes.append(search(conn, query))
+                timings.append(time.perf_counter() - started)
+            search(conn, queries[0])
+            cursor = conn.connection.dbapi_connection.cursor()
+            plans = []
+            for sql, parameters, _ in list(executed):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, parameters)
+                plans.append([row[0] for row in cursor.fetchall()])
+            found = [n for n in probes if n is not None]
+            report[kind] = {
+                "db": latency_summary(timings),
+                "by_primary_key": sum(n <= SELECTIVE_MATCHES for n in found) if found else None,
+                "ordered_scan": sum(n > SELECTIVE_MATCHES for n in found) if found else None,
+                "explain_query": queries[0],
+                "explain_ms": [execution_ms(plan) for plan in plans],
+                "plans": plans,
+            }
             conn.rollback()
     engine.dispose()
-    log("database only (statement built + executed + fetched), p50 / p99 ms:")
-    log("   current SQL   |  A: union      |  B: hybrid (proposed)")
+    log("database only (ContactRepository.search, probe + page), p50 / p99 ms, path taken:")
     for kind, item in report.items():
-        cells = "  |".join(f"{item[f'db_{n}']['p50_ms']:7.2f} {item[f'db_{n}']['p99_ms']:7.2f}" for n in variants)
-        unlike = sum(item["queries_with_results_unlike_current"].values())
-        log(f"  {cells}  {'same results' if not unlike else 'RESULTS DIFFER'}  {kind}")
+        path = "" if item["by_primary_key"] is None else f"by id {item['by_primary_key']}, scan {item['ordered_scan']}"
+        log(f"  {item['db']['p50_ms']:8.2f} {item['db']['p99_ms']:8.2f}  {kind}  {path}")
     return report
 
 
