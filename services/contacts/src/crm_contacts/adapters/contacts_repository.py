@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Row
 from crm_contacts.adapters.tables import accounts, contact_identities, contact_tags, contacts
 from crm_contacts.domain.model import DOCUMENT_FIELDS, EMPTY_MARKETING, Contact
 from crm_contacts.domain.normalise import phone_search_key, search_key
+from crm_shared.db import is_postgres
 from crm_shared.errors import StaleVersion
 from crm_shared.pagination import after_cursor, like_prefix, page_after
 
@@ -71,24 +72,30 @@ def contact_from_row(row: Row[Any]) -> Contact:
 SELECTIVE_MATCHES = 1_000
 
 
-def _match_branches(q: str) -> list[Any]:
-    """One index-served select of contact ids per place a search prefix can match."""
-    pattern = like_prefix(search_key(q) or "")
-    identity_patterns = [pattern]
-    if phone := phone_search_key(q):
-        identity_patterns.append(like_prefix(phone))
-    return [
-        *(sa.select(contacts.c.id).where(contacts.c[key].like(pattern, escape="\\")) for key in NAME_KEYS),
-        *(
+class PrefixMatch:
+    """Where a search prefix can match: each place as an index-served select, and all as one OR."""
+
+    def __init__(self, q: str) -> None:
+        pattern = like_prefix(search_key(q) or "")
+        phone = phone_search_key(q)
+        # A query like "+1415" is the same pattern as text and as a phone: look it up once.
+        identity_patterns = list(dict.fromkeys([pattern, *([like_prefix(phone)] if phone else [])]))
+        names = [contacts.c[key].like(pattern, escape="\\") for key in NAME_KEYS]
+        identities = [
             sa.select(contact_identities.c.contact_id.label("id")).where(
                 contact_identities.c.value.like(p, escape="\\")
             )
             for p in identity_patterns
-        ),
-        sa.select(contacts.c.id)
-        .join(accounts, accounts.c.id == contacts.c.account_id)
-        .where(accounts.c.name_key.like(pattern, escape="\\")),
-    ]
+        ]
+        companies = sa.select(accounts.c.id).where(accounts.c.name_key.like(pattern, escape="\\"))
+        self.branches = [
+            *(sa.select(contacts.c.id).where(name) for name in names),
+            *identities,
+            sa.select(contacts.c.id).where(contacts.c.account_id.in_(companies)),
+        ]
+        self.any_place = sa.or_(
+            *names, *(contacts.c.id.in_(i) for i in identities), contacts.c.account_id.in_(companies)
+        )
 
 
 class ContactRepository:
@@ -165,16 +172,16 @@ class ContactRepository:
         places would otherwise scan the table in page order looking for them. When it
         finds many, the matches are dense and the ordered scan fills a page at once.
         """
-        branches = _match_branches(q)
-        probe = sa.select(sa.union_all(*branches).subquery().c.id).limit(SELECTIVE_MATCHES + 1)
-        ids = {row.id for row in self.conn.execute(probe)}
-        if len(ids) <= SELECTIVE_MATCHES:
-            return contacts.c.id.in_(ids)
-        pattern = like_prefix(search_key(q) or "")
-        return sa.or_(
-            *(contacts.c[key].like(pattern, escape="\\") for key in NAME_KEYS),
-            *(contacts.c.id.in_(branch) for branch in branches[len(NAME_KEYS) :]),
-        )
+        match = PrefixMatch(q)
+        matches = sa.union_all(*match.branches)
+        capped = sa.select(matches.subquery().c.id).limit(SELECTIVE_MATCHES + 1).subquery()
+        found = self.conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
+        if found > SELECTIVE_MATCHES:
+            return match.any_place
+        if is_postgres(self.conn):
+            # ANY(ARRAY(...)) is computed once, then each id is one primary-key lookup.
+            return contacts.c.id == sa.any_(sa.func.array(matches.scalar_subquery()))
+        return contacts.c.id.in_(matches)
 
     def sharing_identity_or_account(self, contact: Contact) -> list[Contact]:
         """Live contacts that share an email or phone, or work at the same account."""
