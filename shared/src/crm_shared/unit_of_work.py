@@ -156,4 +156,3 @@ def _outbox_row(envelope: Envelope) -> dict[str, Any]:
         "envelope": envelope.to_wire(),
         "created_at": envelope.occurred_at,
     }
-

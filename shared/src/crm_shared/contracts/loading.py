@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from marshmallow import Schema, ValidationError
 
 from crm_shared.errors import Invalid
+
+
+@functools.cache
+def schema_instance(schema: type[Schema], unknown: Literal["exclude", "include", "raise"] | None = None) -> Schema:
+    """One instance per schema class (and ``unknown`` policy): building one costs more than using it."""
+    return schema(unknown=unknown)
 
 
 def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
+from crm_shared.contracts.loading import schema_instance
 from crm_shared.db import utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.errors import Invalid
@@ -60,7 +60,7 @@ def new_envelope(
     schema, so it conforms already: bulk producers skip a second pass over each row.
     """
     spec = event_type(name, version)
-    schema = _schema_instance(spec.schema)
+    schema = schema_instance(spec.schema)
     try:
         wire_data = data if dumped_by_schema else schema.dump(schema.load(data))
     except ValidationError as error:
@@ -85,16 +85,10 @@ def parse_event(body: Any) -> tuple[Envelope, dict[str, Any]]:
     try:
         envelope = Envelope.from_wire(body)
         spec = event_type(envelope.type, envelope.schema_version)
-        data = _schema_instance(spec.schema, tolerant=True).load(envelope.data)
+        data = schema_instance(spec.schema, unknown=EXCLUDE).load(envelope.data)
     except ValidationError as error:
         raise Invalid("event does not match its schema", fields=error.messages) from error
     return envelope, data
-
-
-@functools.cache
-def _schema_instance(schema: type[Schema], tolerant: bool = False) -> Schema:
-    """One instance per schema: building a marshmallow schema costs more than using it."""
-    return schema(unknown=EXCLUDE) if tolerant else schema()
 
 
 def _load_all() -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
 import uuid
 from typing import Any
 
-from marshmallow import Schema
 from werkzeug.wrappers import Request
 
 from crm_gateway.http.problems import HttpProblem
 from crm_gateway.http.routes import Call, Route
-from crm_shared.contracts.loading import load
+from crm_shared.contracts.loading import load, schema_instance
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
 MAX_IDEMPOTENCY_KEY = 200
@@ -23,7 +21,7 @@ MAX_IDEMPOTENCY_KEY = 200
 def read_call(route: Route, request: Request, path: dict[str, str], principal_id: str, max_body: int) -> Call:
     body = _body(route, request, max_body)
     if route.body is not None:
-        load(_body_schema(route.body), body)
+        load(schema_instance(route.body), body)
     return Call(
         path=path,
         query=_query(request),
@@ -31,12 +29,6 @@ def read_call(route: Route, request: Request, path: dict[str, str], principal_id
         expected_version=_if_match(request),
         idempotency_key=_idempotency_key(route, request, path, principal_id),
     )
-
-
-@functools.cache
-def _body_schema(schema: type[Schema]) -> Schema:
-    """One instance per schema: building a marshmallow schema per request costs more than using it."""
-    return schema()
 
 
 def _body(route: Route, request: Request, max_body: int) -> Any:
