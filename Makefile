@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PACKAGES := shared services/contacts services/gateway cli
+SERVICES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGES := shared $(SERVICES) cli
 SOURCES := $(wildcard shared/pyproject.toml services/*/pyproject.toml cli/pyproject.toml) requirements-dev.txt
 
 .PHONY: install up test lint bench clean
@@ -24,7 +25,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src services/contacts/src services/gateway/src cli/src
+	$(BIN)/mypy shared/src $(addsuffix /src,$(SERVICES)) cli/src
 	$(BIN)/lint-imports
 
 bench: install

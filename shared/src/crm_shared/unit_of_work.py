@@ -23,6 +23,9 @@ class SqlUnitOfWork:
     Leaving the block without ``commit()`` rolls everything back, events included.
     """
 
+    # The publishing service; names the schema of a type several services publish.
+    producer: str | None = None
+
     def __init__(
         self,
         engine: Engine,
@@ -144,6 +147,7 @@ class SqlUnitOfWork:
             sequence=sequence,
             correlation_id=self.correlation_id,
             version=version,
+            producer=self.producer,
         )
 
 

@@ -61,3 +61,10 @@ def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+class MoneySchema(StrictSchema):
+    """An amount as a decimal string (never a float) with its ISO 4217 currency."""
+
+    amount = fields.Decimal(required=True, as_string=True, places=2, validate=validate.Range(min=0))
+    currency = fields.Str(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="Not an ISO 4217 code."))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,25 +26,30 @@ class EventType:
     description: str
 
 
-_CATALOGUE: dict[tuple[str, int], EventType] = {}
+# (name, version) -> producer -> type: some types (``customer_summary.updated``) have several producers.
+_CATALOGUE: dict[tuple[str, int], dict[str, EventType]] = {}
 
 
 def register(*event_types: EventType) -> None:
-    for event_type in event_types:
-        _CATALOGUE[(event_type.name, event_type.version)] = event_type
+    for spec in event_types:
+        _CATALOGUE.setdefault((spec.name, spec.version), {})[spec.producer] = spec
 
 
 def catalogue() -> list[EventType]:
     _load_all()
-    return sorted(_CATALOGUE.values(), key=lambda e: (e.producer, e.name, e.version))
+    every = [spec for by_producer in _CATALOGUE.values() for spec in by_producer.values()]
+    return sorted(every, key=lambda e: (e.producer, e.name, e.version))
 
 
-def event_type(name: str, version: int = 1) -> EventType:
+def event_type(name: str, version: int = 1, producer: str | None = None) -> EventType:
+    """The published type; ``producer`` is needed only for a type several services publish."""
     _load_all()
-    try:
-        return _CATALOGUE[(name, version)]
-    except KeyError:
-        raise Invalid(f"unknown event type {name} v{version}", fields={"type": ["unknown"]}) from None
+    by_producer = _CATALOGUE.get((name, version), {})
+    matches = [spec for spec in by_producer.values() if producer in (None, spec.producer)]
+    if len(matches) != 1:
+        problem = "unknown" if not matches else "published by several services; name the producer"
+        raise Invalid(f"event type {name} v{version} is {problem}", fields={"type": [problem]})
+    return matches[0]
 
 
 def new_envelope(
@@ -53,13 +61,14 @@ def new_envelope(
     correlation_id: str | None,
     version: int = 1,
     dumped_by_schema: bool = False,
+    producer: str | None = None,
 ) -> Envelope:
     """Validate ``data`` against its published schema and wrap it; producers call this.
 
     ``dumped_by_schema`` says the caller made ``data`` by dumping with this event's own
     schema, so it conforms already: bulk producers skip a second pass over each row.
     """
-    spec = event_type(name, version)
+    spec = event_type(name, version, producer)
     schema = schema_instance(spec.schema)
     try:
         wire_data = data if dumped_by_schema else schema.dump(schema.load(data))
@@ -84,13 +93,15 @@ def parse_event(body: Any) -> tuple[Envelope, dict[str, Any]]:
         raise Invalid("event body is not an object", fields={"_schema": ["not an object"]})
     try:
         envelope = Envelope.from_wire(body)
-        spec = event_type(envelope.type, envelope.schema_version)
+        spec = event_type(envelope.type, envelope.schema_version, envelope.producer)
         data = schema_instance(spec.schema, unknown=EXCLUDE).load(envelope.data)
     except ValidationError as error:
         raise Invalid("event does not match its schema", fields=error.messages) from error
     return envelope, data
 
 
+@functools.cache
 def _load_all() -> None:
-    # Importing registers each context's event types.
-    from crm_shared.events import contacts  # noqa: F401
+    # Importing a module of this package registers its context's event types.
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

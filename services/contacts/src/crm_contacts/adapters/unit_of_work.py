@@ -14,6 +14,7 @@ from crm_shared.unit_of_work import SqlUnitOfWork
 
 
 class ContactsUnitOfWork(SqlUnitOfWork):
+    producer = "contacts"
     contacts: ContactRepository
     accounts: AccountRepository
     consents: ConsentLedger

@@ -39,7 +39,10 @@ class GatewayService:
     config = Config()
     db = Database(plumbing, GatewayUnitOfWork)
     auth = Authentication()
+    # One proxy per service, named as routes name their service.
     contacts = RpcProxy("contacts")
+    sales = RpcProxy("sales")
+    support = RpcProxy("support")
 
     @gateway_http("GET", "/health")
     def health(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from crm_gateway.http.routes import Route
+from crm_gateway.http.route import Route
 
 ERROR_STATUSES = {
     "400": "Malformed request",

@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from crm_gateway.http.problems import HttpProblem
-from crm_gateway.http.routes import Call, Route
+from crm_gateway.http.route import Call, Route
 from crm_shared.contracts.loading import load, schema_instance
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')

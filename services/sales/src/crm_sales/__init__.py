@@ -1,0 +1,1 @@
+"""The sales service: leads, opportunities, pipelines, orders, forecasts and analytics."""

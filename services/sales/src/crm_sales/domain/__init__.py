@@ -1,0 +1,1 @@
+"""Sales rules in plain Python: no framework, no I/O."""

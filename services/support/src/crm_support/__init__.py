@@ -1,0 +1,1 @@
+"""The support service: tickets, routing and priority rules, SLAs, contracts and satisfaction."""

@@ -1,0 +1,1 @@
+"""Support rules in plain Python: no framework, no I/O."""
