@@ -32,6 +32,8 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
+from crm_shared.service_plugin import installed_services
+
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -447,7 +449,8 @@ def suite(label: str, extra_env: dict[str, str] | None = None) -> Iterator[Suite
             amqp_uri = AMQP_BASE
             notes.append("no private vhost (rabbitmqctl failed): other services on '/' may answer RPCs")
         urls = {}
-        for service in ("contacts", "gateway"):
+        services = [plugin.name for plugin in installed_services()]
+        for service in services:
             name = f"crm_bench_{label}_{run_id}_{service}"
             urls[service] = create_database(name)
             databases.append(name)
@@ -455,8 +458,9 @@ def suite(label: str, extra_env: dict[str, str] | None = None) -> Iterator[Suite
         env = {
             **os.environ,
             "AMQP_URI": amqp_uri,
-            "CONTACTS_DATABASE_URL": urls["contacts"],
-            "GATEWAY_DATABASE_URL": urls["gateway"],
+            **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+            # Health and metrics ports of their own, so that suites side by side never collide.
+            **{f"{service.upper()}_HEALTH_ADDRESS": f"{HOST}:{free_port()}" for service in services},
             "GATEWAY_ADDRESS": f"{HOST}:{port}",
             "CRM_DATA_DIR": str(workdir / "var"),
             "PYTHONWARNINGS": "ignore",

@@ -4,7 +4,7 @@ Each benchmark starts its own suite (``crm up`` on fresh PostgreSQL databases an
 RabbitMQ vhost) and stops and drops it afterwards. Results go to ``bench/results/*.json``
 and a summary to ``bench/results/summary.md``; see ``docs/performance.md`` for the figures.
 
-Options: ``--only http,import,profile,search`` to run some; ``--quick`` for a smoke run
+Options: ``--only http,import,profile,search,events,sales,moves,sla,tickets`` to run some; ``--quick`` for a smoke run
 with small sizes (its figures are not the reported ones). Nothing here asserts on time:
 a missed aim is reported, not failed.
 """
@@ -19,7 +19,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import csv_import, http_create, import_profile, search
+from bench import (
+    csv_import,
+    events_pipeline,
+    http_create,
+    import_profile,
+    sales_analytics,
+    sales_stage_moves,
+    search,
+    support_http_create,
+    support_sla_scan,
+)
 from bench.harness import ROOT, log, machine, write_result
 
 FULL = {
@@ -27,18 +37,33 @@ FULL = {
     "import": {"rows": 100_000, "bad_rows": 100, "rpc_rows": 20_000},
     "profile": {"batches": 5},
     "search": {"contacts": 100_000, "accounts": 1_000, "per_kind": 50, "wrk_seconds": 10},
+    "events": {"rate": 500, "seconds": 10, "per_write": 5, "events": 20_000, "batch": 100},
+    "sales": {"opportunities": 1_000_000, "lines": 1_000_000, "repeat": 3},
+    "moves": {"duration": 15, "connections": 20, "deals": 400},
+    "sla": {"tickets_count": 100_000, "due": 500, "repeat": 5},
+    "tickets": {"duration": 15, "connections": 20, "repeat": 3},
 }
 QUICK = {
     "http": {"duration": 3, "connections": 20, "repeat": 1},
     "import": {"rows": 6_000, "bad_rows": 20, "rpc_rows": 4_000},
     "profile": {"batches": 1},
     "search": {"contacts": 10_000, "accounts": 100, "per_kind": 10, "wrk_seconds": 3},
+    "events": {"rate": 500, "seconds": 2, "per_write": 5, "events": 2_000, "batch": 100},
+    "sales": {"opportunities": 20_000, "lines": 20_000, "repeat": 1},
+    "moves": {"duration": 3, "connections": 20, "deals": 50},
+    "sla": {"tickets_count": 5_000, "due": 100, "repeat": 1},
+    "tickets": {"duration": 3, "connections": 20, "repeat": 1},
 }
 RUNNERS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "http": ("http_create", http_create.run),
     "import": ("csv_import", csv_import.run),
     "profile": ("import_profile", import_profile.run),
     "search": ("search", search.run),
+    "events": ("events_pipeline", events_pipeline.run),
+    "sales": ("sales_analytics", sales_analytics.run),
+    "moves": ("sales_stage_moves", sales_stage_moves.run),
+    "sla": ("support_sla_scan", support_sla_scan.run),
+    "tickets": ("support_http_create", support_http_create.run),
 }
 
 
@@ -116,6 +141,11 @@ def _headline(name: str, result: dict[str, Any]) -> dict[str, Any]:
             "proposed_per_row_us": result["proposed_per_row_us"],
             "relay": result["relay"],
         }
+    if name == "events":
+        keys = ("latency", "throughput", "backlog_drain", "raw_pika_async_confirms", "throughput_share_of_raw_pika")
+        return {key: result.get(key) for key in keys}
+    if name != "search":
+        return dict(result.get("headline") or result.get("summary") or {})
     headline = {
         "rpc_all": result["rpc"]["all"],
         "http_all": result["http"]["all"],

@@ -11,6 +11,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from crm_cli import events_commands, integrators_commands
+
 
 def _up(_: argparse.Namespace) -> int:
     from crm_cli.up import up
@@ -120,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_out.add_argument("--output", "-o", help="file to write (default: standard output)")
     contacts_out.set_defaults(run=_export_contacts)
 
+    events_commands.add_commands(commands)
+    integrators_commands.add_commands(commands)
     for plugin in entry_points(group="crm.commands"):
         plugin.load()(commands)
     return parser

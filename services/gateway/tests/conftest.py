@@ -18,6 +18,7 @@ vhost would share the ``rpc-contacts`` queue but not a database.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -88,6 +89,16 @@ class Api:
         response = self.post("/api/v1/contacts", json=fields)
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """``check()``'s first truthy answer, or its last falsy one at the timeout: events arrive asynchronously."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)
 
 
 def add_api_key(database_url: str, name: str, role: str) -> tuple[uuid.UUID, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import eventlet
@@ -91,12 +92,12 @@ def test_a_patch_accepts_a_weak_etag_and_the_any_version_wildcard(api):
     assert wildcard.headers["ETag"] == '"3"'
 
 
-def test_an_if_match_that_is_no_etag_of_ours_is_refused_412(api):
+def test_an_if_match_that_is_no_etag_at_all_is_a_malformed_request(api):
     created = api.new_contact()
 
     response = api.patch(f"{CONTACTS}/{created['id']}", json={"job_title": "X"}, headers={"If-Match": "yesterday"})
 
-    assert response.status_code == 412
+    assert response.status_code == 400
     assert api.get(f"{CONTACTS}/{created['id']}").json()["job_title"] is None
 
 
@@ -199,8 +200,14 @@ def test_an_erased_contact_is_gone_410_everywhere_and_its_personal_data_is_count
     for path in (url, f"{url}/consents", f"{url}/interactions"):
         assert api.get(path).status_code == 410
     assert api.patch(url, json={"first_name": "X"}).status_code == 410
-    places = api.get(f"{url}/pii-inventory").json()["places"]
-    assert places and set(places.values()) == {0}
+    inventory = api.get(f"{url}/pii-inventory").json()
+    assert inventory["services"]["contacts"] and set(inventory["services"]["contacts"].values()) == {0}
+    for _ in range(100):  # the gateway's own copy goes when the erasure event reaches it
+        if api.get(f"{url}/pii-inventory").json()["total"] == 0:
+            break
+        time.sleep(0.05)
+    inventory = api.get(f"{url}/pii-inventory").json()
+    assert inventory["total"] == 0 and "gateway" in inventory["services"]
 
 
 def test_erasing_twice_answers_the_same_erasure(api):

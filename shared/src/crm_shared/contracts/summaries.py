@@ -78,6 +78,36 @@ class SupportSummarySchema(Schema):
     csat_count = fields.Int(required=True)
 
 
+class SummarySegmentSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+
+
+class SummaryCampaignSchema(Schema):
+    campaign_id = fields.UUID(required=True)
+    name = fields.Str(required=True)
+    channel = fields.Str(required=True)
+    variant = fields.Str(allow_none=True)
+    sent_at = fields.AwareDateTime(required=True)
+
+
+class SummaryResponseSchema(Schema):
+    campaign_id = fields.UUID(required=True)
+    kind = fields.Str(
+        required=True,
+        validate=validate.OneOf(("opened", "clicked", "unsubscribed", "bounced", "replied", "converted")),
+    )
+    at = fields.AwareDateTime(required=True)
+
+
+class MarketingSummarySchema(Schema):
+    contact_id = fields.UUID(required=True)
+    segments = fields.List(fields.Nested(SummarySegmentSchema), required=True)  # current memberships
+    campaigns_received = fields.List(fields.Nested(SummaryCampaignSchema), required=True)  # newest first, at most 20
+    responses = fields.List(fields.Nested(SummaryResponseSchema), required=True)  # newest first, at most 20
+    messages_sent = fields.Int(required=True)
+
+
 def summary_updated_schema(summary: type[Schema], part: str) -> type[Schema]:
     """``data`` of a service's ``customer_summary.updated``: the contact and the whole new part."""
     return Schema.from_dict(

@@ -12,6 +12,7 @@ from nameko.timer import timer
 import crm_shared.runtime  # noqa: F401 - registers typed errors for RPC
 from crm_contacts.adapters.tables import plumbing
 from crm_contacts.adapters.unit_of_work import ContactsUnitOfWork
+from crm_contacts.plugin import SERVICE
 from crm_contacts.service_layer import accounts, activities, contacts, importing, privacy
 from crm_shared.commands import read, run_command
 from crm_shared.contracts import contacts as c
@@ -19,6 +20,7 @@ from crm_shared.contracts.loading import load, parse_id, parse_version
 from crm_shared.db import utcnow
 from crm_shared.runtime.database import Database
 from crm_shared.runtime.dead_letters import DeadLetters
+from crm_shared.runtime.operations import Operations
 
 CREATE = c.ContactCreateSchema()
 UPDATE = c.ContactUpdateSchema()
@@ -42,6 +44,7 @@ class ContactsService:
     config = Config()
     db = Database(plumbing, ContactsUnitOfWork)
     dead_letters = DeadLetters()
+    operations = Operations(migrations=SERVICE.migrations)
 
     @property
     def region(self) -> str:

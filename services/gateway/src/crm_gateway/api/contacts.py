@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import crm_shared.contracts.contacts as c
-from crm_gateway.http.route import Route, route
+import crm_shared.contracts.customers as customers
+from crm_gateway.http.route import GATEWAY, Route, route
 
 CONTACTS = "contacts"
 ADMIN = "admin"
@@ -38,9 +39,10 @@ CONTACT_ROUTES: tuple[Route, ...] = (
     route("export_contact", "GET", "/api/v1/contacts/<contact_id>/export", CONTACTS, "export_contact",
            lambda r: (r.path["contact_id"],), ADMIN, "Everything held about a contact (access request)",
            tags=("privacy",)),
-    route("pii_inventory", "GET", "/api/v1/contacts/<contact_id>/pii-inventory", CONTACTS, "pii_inventory",
-           lambda r: (r.path["contact_id"],), ADMIN, "Where the contact's personal data is held",
-           response=c.PiiInventorySchema, tags=("privacy",)),
+    route("contact_pii_inventory", "GET", "/api/v1/contacts/<contact_id>/pii-inventory", GATEWAY,
+          "privacy_inventory", lambda r: (r.path["contact_id"],), ADMIN,
+          "Where every service holds the contact's personal data (all 0 once an erasure reached it)",
+          response=customers.ContactPiiInventorySchema, tags=("privacy",)),
     route("find_duplicates", "GET", "/api/v1/contacts/<contact_id>/duplicates", CONTACTS, "find_duplicates",
            lambda r: (r.path["contact_id"],), CONTACTS, "Probable duplicates of a contact",
            response=c.DuplicateSchema, many=True, tags=("contacts",)),

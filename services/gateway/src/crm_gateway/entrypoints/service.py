@@ -4,44 +4,79 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import uuid
+from math import ceil
 from typing import Any
 from urllib.parse import quote
 
+import eventlet
 from nameko.dependency_providers import Config
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import RpcProxy, rpc
 from werkzeug.wrappers import Request, Response
 
 import crm_shared.runtime  # noqa: F401 - typed errors come back from RPC as themselves
 from crm_gateway.adapters.tables import plumbing
 from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
+from crm_gateway.domain.apikeys import Principal
+from crm_gateway.domain.breaker import Breaker
+from crm_gateway.domain.rate_limit import RateLimits
 from crm_gateway.domain.roles import may
-from crm_gateway.http import problems
+from crm_gateway.entrypoints import tracking
+from crm_gateway.entrypoints import webhooks as webhook_entrypoints
+from crm_gateway.entrypoints.providers import PerProcess
+from crm_gateway.http import docs, problems
 from crm_gateway.http.openapi import build_spec
 from crm_gateway.http.problems import HttpProblem
 from crm_gateway.http.requests import read_call
+from crm_gateway.http.route import GATEWAY
 from crm_gateway.http.routes import ROUTES, Route
 from crm_gateway.http.security import Authentication
 from crm_gateway.http.server import gateway_http
+from crm_gateway.plugin import SERVICE
+from crm_gateway.service_layer import customer_record as record
+from crm_gateway.service_layer import webhooks
+from crm_shared.contracts.customers import TimelineQuerySchema
+from crm_shared.contracts.gateway import AuditPageSchema, AuditQuerySchema
+from crm_shared.contracts.loading import load, parse_id, schema_instance
+from crm_shared.db import utcnow
+from crm_shared.envelope import Envelope
 from crm_shared.errors import CrmError, ServiceUnavailable
+from crm_shared.events import catalogue
 from crm_shared.logs import correlation_id_var
 from crm_shared.runtime.database import Database
+from crm_shared.runtime.dead_letters import DeadLetters
+from crm_shared.runtime.events import reliable_event_handler
+from crm_shared.runtime.operations import Operations
 from crm_shared.runtime.rpc import call_with_deadline
 
 log = logging.getLogger(__name__)
 OPENAPI = json.dumps(build_spec(ROUTES))
+PRIVACY_SERVICES = ("contacts", "sales", "marketing", "support")  # each answers pii_inventory over RPC
 
 
-class GatewayService:
-    """The public REST API."""
+# The mixins are reached through their modules: ``nameko run`` takes every class with
+# entrypoints in this module's namespace for a service of its own.
+class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEntrypoints):
+    """The public REST API, the customer 360 it keeps from events, webhooks and replays."""
 
     name = "gateway"
     config = Config()
     db = Database(plumbing, GatewayUnitOfWork)
+    operations = Operations(migrations=SERVICE.migrations)
     auth = Authentication()
+    dead_letters = DeadLetters()
+    rate_limits = PerProcess(
+        lambda config: RateLimits(
+            float(config.get("RATE_LIMIT_PER_SECOND", 100)), float(config.get("RATE_LIMIT_BURST", 200))
+        )
+    )
+    breaker = PerProcess(lambda config: Breaker(float(config.get("CUSTOMER_PART_RETRY_SECONDS", 5))))
     # One proxy per service, named as routes name their service.
     contacts = RpcProxy("contacts")
     sales = RpcProxy("sales")
+    marketing = RpcProxy("marketing")
     support = RpcProxy("support")
 
     @gateway_http("GET", "/health")
@@ -52,10 +87,26 @@ class GatewayService:
     def openapi(self, request: Request) -> Response:
         return _with_correlation_id(Response(OPENAPI, mimetype="application/json"))
 
+    @gateway_http("GET", "/docs")
+    def docs(self, request: Request) -> Response:
+        return _with_correlation_id(Response(docs.PAGE, mimetype="text/html"))
+
+    @gateway_http("GET", "/docs/<name>")
+    def docs_asset(self, request: Request, name: str) -> Response:
+        found = docs.asset(name)
+        if found is None:
+            problem = HttpProblem(404, "Not found", "No such file in the API docs.")
+            return _with_correlation_id(problems.for_error(problem, correlation_id_var.get() or ""))
+        response = Response(found[0], mimetype=found[1])
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return _with_correlation_id(response)
+
     def serve(self, route: Route, request: Request, path: dict[str, str]) -> Response:
         correlation_id = correlation_id_var.get() or ""
+        principal = None
         try:
-            response = self._answer(route, request, path)
+            principal = self._authenticate(request)
+            response = self._answer(route, request, path, principal)
         except (CrmError, HttpProblem) as error:
             response = problems.for_error(error, correlation_id, moved_to=_moved_location(route, request, path))
         except UnknownService:
@@ -65,15 +116,24 @@ class GatewayService:
         except Exception:
             log.exception("unexpected error", extra={"route": route.name})
             response = problems.for_error(RuntimeError(), correlation_id)
+        if route.writes and principal is not None:
+            self._audit(route, request, principal, response.status_code, correlation_id)
         return _with_correlation_id(response)
 
-    def _answer(self, route: Route, request: Request, path: dict[str, str]) -> Response:
-        principal = self._authenticate(request)
+    def _answer(self, route: Route, request: Request, path: dict[str, str], principal: Principal) -> Response:
         if not may(principal.role, route.area, route.writes):
             raise HttpProblem(403, "Forbidden", f"The role '{principal.role}' may not do this.")
-        call = read_call(route, request, path, principal.key_id, int(self.config.get("MAX_BODY_BYTES", 1 << 20)))
-        deadline = float(self.config.get("RPC_DEADLINE_SECONDS", 5))
-        result = call_with_deadline(getattr(self, route.service), route.rpc, *route.args(call), deadline=deadline)
+        wait = self.rate_limits.wait_before(principal.key_id, time.monotonic())
+        if wait:
+            raise HttpProblem(
+                429, "Too many requests", "This API key's request rate is exceeded.", {"Retry-After": str(ceil(wait))}
+            )
+        call = read_call(route, request, path, principal, int(self.config.get("MAX_BODY_BYTES", 1 << 20)))
+        if route.service == GATEWAY:
+            result = getattr(self, route.rpc)(*route.args(call))
+        else:
+            deadline = float(self.config.get("RPC_DEADLINE_SECONDS", 5))
+            result = call_with_deadline(getattr(self, route.service), route.rpc, *route.args(call), deadline=deadline)
         response = _json(result, route.status)
         if isinstance(result, dict) and isinstance(result.get("version"), int):
             response.headers["ETag"] = f'"{result["version"]}"'
@@ -81,12 +141,110 @@ class GatewayService:
             response.headers["Location"] = route.location(result)
         return response
 
+    def _audit(self, route: Route, request: Request, principal: Principal, status: int, correlation_id: str) -> None:
+        """Who wrote what, when and from where; a failure to record is logged, the answer stands."""
+        entry = {
+            "id": uuid.uuid4(),
+            "at": utcnow(),
+            "key_id": principal.key_id,
+            "key_name": principal.name,
+            "role": principal.role,
+            "method": route.method,
+            "route": route.name,
+            "path": request.path[:500],
+            "status": status,
+            "client_address": request.remote_addr,
+            "correlation_id": correlation_id or None,
+        }
+        try:
+            with self.db() as uow:
+                uow.audit_log.add(entry)
+                uow.commit()
+        except Exception:
+            log.exception("could not write the audit log", extra={"route": route.name})
+
+    def audit_log(self, query: dict[str, Any]) -> dict[str, Any]:
+        page_query = load(schema_instance(AuditQuerySchema), query)
+        with self.db() as uow:
+            items, next_cursor = uow.audit_log.page(
+                page_query["limit"], page_query["cursor"], page_query["key_id"], page_query["since"]
+            )
+        return schema_instance(AuditPageSchema).dump({"items": items, "next_cursor": next_cursor})
+
+    @rpc
+    def pii_inventory(self, contact_id: str) -> dict[str, Any]:
+        """Places holding the contact's personal data in the gateway (record, timeline, event log, webhooks)."""
+        subject = parse_id(contact_id, "contact_id")
+        with self.db() as uow:
+            places = uow.customers.pii_inventory(subject)
+        places["dead_letters"] = self.dead_letters.count_mentions(str(subject))
+        return {"service": "gateway", "contact_id": str(subject), "places": places}
+
+    def privacy_inventory(self, contact_id: str) -> dict[str, Any]:
+        """Every service's ``pii_inventory``, asked at once under the deadline; the gateway's own included."""
+        subject = str(parse_id(contact_id, "contact_id"))
+        calls = {name: record.LiveCall(name, "pii_inventory", (subject,)) for name in PRIVACY_SERVICES}
+        answers = self._fetch_live(calls)
+        answers["gateway"] = self.pii_inventory(subject)
+        return record.privacy_inventory(subject, answers)
+
+    def customer_record(self, contact_id: str, role: str) -> dict[str, Any]:
+        return record.customer_record(self.db, parse_id(contact_id, "contact_id"), role, self._fetch_live)
+
+    def customer_timeline(self, contact_id: str, role: str, query: dict[str, Any]) -> dict[str, Any]:
+        page_query = load(schema_instance(TimelineQuerySchema), query)
+        return record.timeline(self.db, parse_id(contact_id, "contact_id"), role, page_query)
+
+    def _fetch_live(self, calls: dict[str, record.LiveCall]) -> dict[str, Any]:
+        """Every call at once, all under one deadline; a part that does not come is an error, not a wait.
+
+        A service that failed is not asked again for a few seconds (circuit breaker), so a
+        stopped service costs one deadline, not one per request.
+        """
+        deadline = float(self.config.get("CUSTOMER_PART_DEADLINE_SECONDS", 1))
+        replies, results = {}, {}
+        for part, call in calls.items():
+            if not self.breaker.allows(call.service, time.monotonic()):
+                results[part] = ServiceUnavailable(f"the {call.service} service failed recently")
+                continue
+            try:
+                replies[part] = getattr(getattr(self, call.service), call.method).call_async(*call.args)
+            except UnknownService:
+                results[part] = ServiceUnavailable(f"the {call.service} service is not running")
+                self.breaker.failed(call.service, time.monotonic())
+        with eventlet.Timeout(deadline, False):
+            for part, reply in replies.items():
+                results[part] = _outcome(reply)
+        for part, call in calls.items():
+            if part not in results:
+                results[part] = ServiceUnavailable(f"the {call.service} service did not answer in time")
+            if part in replies:
+                self._note_outcome(call.service, results[part])
+        return results
+
+    def _note_outcome(self, service: str, result: Any) -> None:
+        if isinstance(result, ServiceUnavailable):
+            self.breaker.failed(service, time.monotonic())
+        else:
+            self.breaker.succeeded(service)
+
     def _authenticate(self, request: Request) -> Any:
         return self.auth.principal(request, self._lookup_key)
 
     def _lookup_key(self, key_hash: str) -> Any:
         with self.db() as uow:
             return uow.api_keys.active_by_hash(key_hash)
+
+
+def _outcome(reply: Any) -> Any:
+    """A reply's result, or the error that stands for it: typed errors as they are, others as unavailable."""
+    try:
+        return reply.result()
+    except CrmError as error:
+        return error
+    except Exception as error:  # noqa: BLE001 - e.g. a service too old to have the method
+        log.warning("a customer part could not be fetched", extra={"error_type": type(error).__name__})
+        return ServiceUnavailable("the service could not give this part")
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -122,5 +280,31 @@ def _endpoint(route: Route) -> Any:
     return gateway_http(route.method, route.path)(endpoint)
 
 
+def _event_handler(producer: str, event_type: str, apply_to_record: record.Apply | None) -> Any:
+    """Every published event: applied to the customer record if it bears on it, logged, and sent to webhooks."""
+
+    def handle(self: GatewayService, envelope: Envelope, data: dict[str, Any]) -> None:
+        settings = self.webhook_state.settings
+
+        def apply(uow: GatewayUnitOfWork, envelope: Envelope) -> None:
+            if apply_to_record is not None:
+                apply_to_record(uow, envelope)
+            webhooks.keep_event(uow, envelope, settings, utcnow())
+
+        record.handle_event(self.db, envelope, apply)
+        if envelope.type == webhooks.ERASED:
+            self.dead_letters.erase_mentions(str(data["contact_id"]))
+
+    handle.__name__ = f"on_{producer}_{event_type.replace('.', '_')}"
+    return reliable_event_handler(producer, event_type)(handle)
+
+
 for _route in ROUTES:
+    if hasattr(GatewayService, _route.name):  # a route named like a method would silently replace it
+        raise TypeError(f"route {_route.name} is named like a GatewayService attribute")
     setattr(GatewayService, _route.name, _endpoint(_route))
+
+_RECORD_APPLIERS = record.appliers(catalogue())
+for _producer, _event_type in sorted({(e.producer, e.name) for e in catalogue() if e.producer != GatewayService.name}):
+    _handler = _event_handler(_producer, _event_type, _RECORD_APPLIERS.get((_producer, _event_type)))
+    setattr(GatewayService, _handler.__name__, _handler)

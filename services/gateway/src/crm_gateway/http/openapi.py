@@ -6,7 +6,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from crm_gateway.http.route import Route
 
@@ -20,12 +20,18 @@ ERROR_STATUSES = {
     "413": "Body too large",
     "415": "The body is not application/json",
     "422": "Invalid input; `errors` names each field",
+    "429": "Too many requests for this key; Retry-After says when to try again",
     "500": "Unexpected error; quote the correlation id",
     "503": "A service did not answer in time",
 }
 
 
 class ProblemSchema(Schema):
+    """RFC 9457: extension members (``contact_id``, ``version``, ...) may follow the standard ones."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.Str()
     title = fields.Str()
     status = fields.Int()
@@ -79,7 +85,8 @@ def _operation(route: Route) -> dict[str, Any]:
             }
         )
     if route.method == "PATCH":  # the routes that pass the expected version on; an erasure is unconditional
-        parameters.append({"in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"}})
+        if_match = {"type": "string", "pattern": r'^\s*(\*|(W/)?"[0-9]{1,9}")\s*$'}
+        parameters.append({"in": "header", "name": "If-Match", "required": False, "schema": if_match})
     success: dict[str, Any] = {"description": route.summary}
     if route.response is not None:
         schema: Any = route.response

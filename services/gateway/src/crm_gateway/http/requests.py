@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from crm_gateway.domain.apikeys import Principal
 from crm_gateway.http.problems import HttpProblem
 from crm_gateway.http.route import Call, Route
 from crm_shared.contracts.loading import load, schema_instance
@@ -18,7 +19,7 @@ _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
 MAX_IDEMPOTENCY_KEY = 200
 
 
-def read_call(route: Route, request: Request, path: dict[str, str], principal_id: str, max_body: int) -> Call:
+def read_call(route: Route, request: Request, path: dict[str, str], principal: Principal, max_body: int) -> Call:
     body = _body(route, request, max_body)
     if route.body is not None:
         load(schema_instance(route.body), body)
@@ -27,7 +28,8 @@ def read_call(route: Route, request: Request, path: dict[str, str], principal_id
         query=_query(request),
         body=body,
         expected_version=_if_match(request),
-        idempotency_key=_idempotency_key(route, request, path, principal_id),
+        idempotency_key=_idempotency_key(route, request, path, principal.key_id),
+        role=principal.role,
     )
 
 
@@ -64,8 +66,8 @@ def _if_match(request: Request) -> int | None:
     if header is None or header.strip() == "*":  # "*": whatever the current version is (RFC 9110)
         return None
     match = _ETAG.match(header)
-    if match is None:
-        raise HttpProblem(412, "Precondition failed", 'If-Match must be an ETag this API gave, like "3".')
+    if match is None:  # not an entity-tag at all (RFC 9110 8.8.3): a malformed request, not a failed condition
+        raise HttpProblem(400, "Malformed request", 'If-Match must be an ETag this API gave, like "3", or *.')
     return int(match.group(1))
 
 

@@ -18,6 +18,7 @@ class Call:
     body: Any
     expected_version: int | None
     idempotency_key: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Route:
     name: str
     method: str
     path: str  # werkzeug syntax: /api/v1/contacts/<contact_id>
-    service: str
+    service: str  # GATEWAY: answered by the gateway itself, from its own store
     rpc: str
     args: Callable[[Call], tuple[Any, ...]]
     area: str
@@ -45,6 +46,9 @@ class Route:
     @property
     def openapi_path(self) -> str:
         return self.path.replace("<", "{").replace(">", "}")
+
+
+GATEWAY = "gateway"
 
 
 def route(*args: Any, **kwargs: Any) -> Route:

@@ -1,0 +1,163 @@
+"""The stored customer 360: parts per contact, accounts, merged and erased ids, the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from crm_gateway.adapters.tables import (
+    customer_accounts,
+    customer_fates,
+    customer_parts,
+    event_log,
+    timeline_entries,
+    webhook_deliveries,
+)
+from crm_gateway.domain.customer_record import StoredPart
+from crm_shared.pagination import after_cursor, page_after
+
+
+class CustomerRecordRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def fate(self, contact_id: uuid.UUID) -> tuple[str, uuid.UUID | None] | None:
+        """("merged", survivor) or ("erased", None) for a contact that no longer stands alone."""
+        row = self.conn.execute(
+            sa.select(customer_fates.c.fate, customer_fates.c.survivor_id).where(
+                customer_fates.c.contact_id == contact_id
+            )
+        ).first()
+        return None if row is None else (row.fate, row.survivor_id)
+
+    def record_fate(self, contact_id: uuid.UUID, fate: str, survivor_id: uuid.UUID | None, now: datetime) -> None:
+        self.conn.execute(customer_fates.delete().where(customer_fates.c.contact_id == contact_id))
+        self.conn.execute(
+            customer_fates.insert().values(contact_id=contact_id, fate=fate, survivor_id=survivor_id, recorded_at=now)
+        )
+
+    def parts(self, contact_id: uuid.UUID, names: Iterable[str]) -> dict[str, StoredPart]:
+        rows = self.conn.execute(
+            sa.select(customer_parts).where(
+                customer_parts.c.contact_id == contact_id, customer_parts.c.part.in_(list(names))
+            )
+        )
+        return {row.part: StoredPart(row.data, row.sequence, row.as_of) for row in rows}
+
+    def parts_with_account(
+        self, contact_id: uuid.UUID, names: Iterable[str]
+    ) -> tuple[dict[str, StoredPart], StoredPart | None]:
+        """The stored parts and the account of the stored contact part, in one query (the read path)."""
+        accounts = customer_accounts.alias("account")
+        query = (
+            sa.select(
+                customer_parts,
+                accounts.c.data.label("account_data"),
+                accounts.c.sequence.label("account_sequence"),
+                accounts.c.as_of.label("account_as_of"),
+            )
+            .outerjoin(accounts, accounts.c.account_id == customer_parts.c.account_id)
+            .where(customer_parts.c.contact_id == contact_id, customer_parts.c.part.in_(list(names)))
+        )
+        parts, account = {}, None
+        for row in self.conn.execute(query):
+            parts[row.part] = StoredPart(row.data, row.sequence, row.as_of)
+            if row.account_data is not None:
+                account = StoredPart(row.account_data, row.account_sequence, row.account_as_of)
+        return parts, account
+
+    def put_part(
+        self,
+        contact_id: uuid.UUID,
+        part: str,
+        stored: StoredPart,
+        account_id: uuid.UUID | None = None,
+    ) -> None:
+        self.conn.execute(
+            customer_parts.delete().where(customer_parts.c.contact_id == contact_id, customer_parts.c.part == part)
+        )
+        self.conn.execute(
+            customer_parts.insert().values(
+                contact_id=contact_id,
+                part=part,
+                data=stored.data,
+                sequence=stored.sequence,
+                as_of=stored.as_of,
+                account_id=account_id,
+            )
+        )
+
+    def fill_part(self, contact_id: uuid.UUID, part: str, stored: StoredPart, account_id: uuid.UUID | None) -> None:
+        """Store a part fetched live, unless an event stored a newer one meanwhile."""
+        current = self.parts(contact_id, [part]).get(part)
+        if current is not None and current.data is not None:
+            return
+        sequence = current.sequence if current is not None else 0
+        self.put_part(contact_id, part, StoredPart(stored.data, sequence, stored.as_of), account_id)
+
+    def mark_stale(self, contact_id: uuid.UUID, keep: Iterable[str] = ()) -> None:
+        """Parts to fetch live on the next read; their sequences stay, so late events stay ignored."""
+        self.conn.execute(
+            customer_parts.update()
+            .where(customer_parts.c.contact_id == contact_id, customer_parts.c.part.not_in(list(keep)))
+            .values(data=None)
+        )
+
+    def forget(self, contact_id: uuid.UUID) -> None:
+        self.conn.execute(customer_parts.delete().where(customer_parts.c.contact_id == contact_id))
+
+    def account(self, account_id: uuid.UUID) -> StoredPart | None:
+        row = self.conn.execute(
+            sa.select(customer_accounts).where(customer_accounts.c.account_id == account_id)
+        ).first()
+        return None if row is None else StoredPart(row.data, row.sequence, row.as_of)
+
+    def put_account(self, account_id: uuid.UUID, stored: StoredPart) -> None:
+        self.conn.execute(customer_accounts.delete().where(customer_accounts.c.account_id == account_id))
+        self.conn.execute(
+            customer_accounts.insert().values(
+                account_id=account_id, data=stored.data, sequence=stored.sequence, as_of=stored.as_of
+            )
+        )
+
+    def add_timeline_entry(self, entry: dict[str, Any]) -> None:
+        exists = self.conn.execute(
+            sa.select(timeline_entries.c.event_id).where(timeline_entries.c.event_id == entry["event_id"])
+        ).first()
+        if exists is None:
+            self.conn.execute(timeline_entries.insert().values(**entry))
+
+    def move_timeline(self, from_contact: uuid.UUID, to_contact: uuid.UUID) -> None:
+        self.conn.execute(
+            timeline_entries.update().where(timeline_entries.c.contact_id == from_contact).values(contact_id=to_contact)
+        )
+
+    def erase_timeline(self, contact_id: uuid.UUID) -> None:
+        self.conn.execute(timeline_entries.delete().where(timeline_entries.c.contact_id == contact_id))
+
+    def pii_inventory(self, contact_id: uuid.UUID) -> dict[str, int]:
+        """Rows holding personal data about the contact, per place; the webhook tables count theirs too."""
+        places = {
+            "customer_parts": sa.select(sa.func.count()).where(customer_parts.c.contact_id == contact_id),
+            "timeline_entries": sa.select(sa.func.count()).where(timeline_entries.c.contact_id == contact_id),
+            "event_log": sa.select(sa.func.count()).where(event_log.c.contact_id == contact_id),
+            "webhook_deliveries": sa.select(sa.func.count()).where(webhook_deliveries.c.contact_id == contact_id),
+        }
+        return {name: int(self.conn.execute(query).scalar_one()) for name, query in places.items()}
+
+    def timeline(
+        self, contact_id: uuid.UUID, services: Iterable[str], limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first, a page of ``limit`` and the cursor of the next one (None at the end)."""
+        entries = timeline_entries.c
+        query = sa.select(timeline_entries).where(entries.contact_id == contact_id, entries.service.in_(list(services)))
+        if cursor:
+            query = query.where(after_cursor(cursor, entries.occurred_at, entries.event_id, descending=True))
+        query = query.order_by(entries.occurred_at.desc(), entries.event_id.desc()).limit(limit + 1)
+        items = [dict(row._mapping) for row in self.conn.execute(query)]
+        return page_after(items, limit, lambda entry: (entry["occurred_at"], entry["event_id"]))

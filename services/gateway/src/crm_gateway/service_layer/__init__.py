@@ -1,0 +1,1 @@
+"""Commands and queries of the gateway's own records, in plain Python."""
