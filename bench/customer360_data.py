@@ -13,7 +13,8 @@ what ``contact.created`` carries), ``consents`` (``consent.changed``'s state), `
 whose data names the contact: interactions, consent changes, opportunities, orders,
 tickets, CSAT). Rows go in with COPY into the gateway's own tables, columns as those
 tables define them; a sample of the summaries is loaded with the contract schemas to prove
-their shape. Nothing is written for marketing: that service does not exist yet.
+their shape. A ``marketing`` part (segments, campaigns received, responses) is stored only
+when a marketing service is installed; without one, that part is always unavailable.
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def _pools() -> dict[str, Any]:
         shown = {"account_id": None, "owner": datagen.OWNERS[0]}
         _POOLS["sales"] = [json.dumps(sales_summary(CONTACT_SLOT, rng)) for _ in range(POOL_SIZE)]
         _POOLS["support"] = [json.dumps(support_summary(CONTACT_SLOT, rng)) for _ in range(POOL_SIZE)]
+        _POOLS["marketing"] = [json.dumps(marketing_summary(CONTACT_SLOT, rng)) for _ in range(POOL_SIZE)]
         events = []
         for _ in range(POOL_SIZE):
             at = NOW - timedelta(seconds=rng.randint(60, 700 * 86_400))
@@ -166,7 +168,15 @@ def _pools() -> dict[str, Any]:
                 text, aggregate_id = text.replace(aggregate_id, AGGREGATE_SLOT), AGGREGATE_SLOT
             events.append((service, event_type, aggregate_id, text))
         _POOLS["events"] = events
+        _POOLS["with_marketing"] = marketing_installed()
     return _POOLS
+
+
+def marketing_installed() -> bool:
+    """Whether a marketing service runs in the suite: then its part is stored too, as its events would."""
+    from crm_shared.service_plugin import installed_services
+
+    return any(plugin.name == "marketing" for plugin in installed_services())
 
 
 def _new_id(rng: random.Random) -> uuid.UUID:
@@ -188,7 +198,10 @@ def _parts(
          "sequence": rng.randint(1, 40), "as_of": _ago(rng, 90)},
         {**common, "part": "support", "data": rng.choice(pools["support"]).replace(CONTACT_SLOT, cid),
          "sequence": rng.randint(1, 30), "as_of": _ago(rng, 60)},
-    ]  # fmt: skip
+    ] + ([
+        {**common, "part": "marketing", "data": rng.choice(pools["marketing"]).replace(CONTACT_SLOT, cid),
+         "sequence": rng.randint(1, 30), "as_of": _ago(rng, 30)},
+    ] if pools["with_marketing"] else [])  # fmt: skip
 
 
 # ---------------------------------------------------------------- the parts
@@ -284,6 +297,27 @@ def support_summary(contact_id: str, rng: random.Random) -> dict[str, Any]:
         "average_csat": round(rng.uniform(2.5, 5.0), 2) if csat_count else None,
         "csat_count": csat_count,
     }
+
+
+SEGMENTS = ("Newsletter readers", "Trial users", "Enterprise prospects", "Webinar attendees", "Churn risk")
+CAMPAIGNS = ("Spring launch", "Product update", "Webinar invite", "Renewal reminder", "Customer stories")
+
+
+def marketing_summary(contact_id: str, rng: random.Random) -> dict[str, Any]:
+    campaigns = sorted(
+        ({"campaign_id": str(uuid.uuid4()), "name": rng.choice(CAMPAIGNS), "channel": "email",
+          "variant": rng.choice(("A", "B", None)), "sent_at": _ago(rng, 300)}
+         for _ in range(rng.choice((0, 1, 2, 4, 6, 10)))),
+        key=lambda campaign: campaign["sent_at"], reverse=True,
+    )  # fmt: skip
+    responses = [
+        {"campaign_id": c["campaign_id"], "kind": rng.choice(("opened", "opened", "clicked", "converted")),
+         "at": c["sent_at"]}
+        for c in campaigns if rng.random() < 0.4
+    ]  # fmt: skip
+    segments = [{"id": str(uuid.uuid4()), "name": name} for name in rng.sample(SEGMENTS, k=rng.choice((0, 1, 2)))]
+    return {"contact_id": contact_id, "segments": segments, "campaigns_received": campaigns,
+            "responses": responses, "messages_sent": len(campaigns) + rng.choice((0, 0, 3))}  # fmt: skip
 
 
 # ---------------------------------------------------------------- the timeline
@@ -387,13 +421,14 @@ def copy_rows(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any
 
 def check_shapes(sample: int = 200) -> None:
     """The generated summaries load with the contract schemas the services publish them with."""
-    from crm_shared.contracts.summaries import SalesSummarySchema, SupportSummarySchema
+    from crm_shared.contracts.summaries import MarketingSummarySchema, SalesSummarySchema, SupportSummarySchema
 
     rng = random.Random(1)
     for _ in range(sample):
         contact_id = str(uuid.uuid4())
         SalesSummarySchema().load(sales_summary(contact_id, rng))
         SupportSummarySchema().load(support_summary(contact_id, rng))
+        MarketingSummarySchema().load(marketing_summary(contact_id, rng))
 
 
 def _wait_for_accounts(the_suite: Suite, expected: int, timeout: float = 120.0) -> float | None:

@@ -130,9 +130,17 @@ class _Client:
         payload = None if body is None else json.dumps(body).encode()
         if payload is not None:
             sent["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=payload, headers=sent)
-        response = self.conn.getresponse()
-        return response.status, response.getheader("ETag"), response.read()
+        for attempt in (1, 2):  # the server may close an idle keep-alive connection: reconnect once
+            try:
+                self.conn.request(method, path, body=payload, headers=sent)
+                response = self.conn.getresponse()
+                return response.status, response.getheader("ETag"), response.read()
+            except (ConnectionError, http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def _one_write(client: _Client, store: Any, contact_id: str, number: int) -> dict[str, Any]:
@@ -217,7 +225,10 @@ def freshness_under_load(
     for number, contact_id in enumerate(chosen):
         if time.monotonic() > deadline:
             break
-        results.append(_one_write(client, store, contact_id, number))
+        try:
+            results.append(_one_write(client, store, contact_id, number))
+        except OSError as error:  # a lost connection is a failed write, not the end of the benchmark
+            results.append({"status": 599, "error": type(error).__name__})
     loader.join()
     store.dispose()
     seen = [r for r in results if r.get("from_sent") is not None]

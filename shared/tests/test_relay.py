@@ -64,3 +64,32 @@ def test_two_relays_on_one_postgres_outbox_publish_each_event_once(new_postgres_
     assert sum(shares) == EVENTS and all(share > 0 for share in shares), shares
     assert len(received) == EVENTS == len(set(received))
     assert pending == 0
+
+
+def test_published_rows_older_than_the_keep_time_are_pruned_and_pending_ones_never(new_postgres_database, amqp_uri):
+    from datetime import timedelta
+
+    from crm_shared.db import utcnow
+
+    metadata = new_metadata()
+    tables = plumbing_tables(metadata)
+    engine = make_engine(new_postgres_database("prune"))
+    metadata.create_all(engine)
+    with SqlUnitOfWork(engine, tables) as uow:
+        for _ in range(3):
+            uow.publish("contact.erased", erased(str(uuid.uuid4())), uuid.uuid4())
+        uow.commit()
+    outbox = tables.outbox
+    with engine.begin() as conn:
+        ids = conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id)).scalars().all()
+        conn.execute(outbox.update().where(outbox.c.id == ids[0]).values(published_at=utcnow() - timedelta(days=8)))
+        conn.execute(outbox.update().where(outbox.c.id == ids[1]).values(published_at=utcnow() - timedelta(days=1)))
+    relay = OutboxRelay(engine, outbox, ConfirmedPublisher(amqp_uri), keep_published=timedelta(days=7))
+
+    pruned = relay.prune_published()
+
+    with engine.connect() as conn:
+        left = conn.execute(sa.select(outbox.c.id).order_by(outbox.c.id)).scalars().all()
+    relay.publisher.close()
+    engine.dispose()
+    assert pruned == 1 and left == ids[1:]

@@ -23,7 +23,10 @@ def migrate_all(services: list[ServicePlugin]) -> None:
 
 def start(service: ServicePlugin) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "crm_shared.runtime.runner", service.module, str(service.config)]
-    return subprocess.Popen(command, env={**os.environ, "CRM_DATA_DIR": str(config.data_dir())})
+    # A process group of its own: Ctrl-C reaches only ``crm up``, which stops each service once
+    # (SIGTERM); nameko stopping twice, on the terminal's SIGINT and then ours, trips over its timers.
+    env = {**os.environ, "CRM_DATA_DIR": str(config.data_dir())}
+    return subprocess.Popen(command, env=env, process_group=0)
 
 
 def up() -> int:

@@ -4,12 +4,18 @@ Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas of a
 service never publish the same row twice in normal operation; a crash after the
 broker confirmed but before the row was marked means one more delivery, which
 consumers ignore by ``event_id``.
+
+Published rows are kept ``keep_published`` (default 7 days, for diagnosis) and then
+deleted, a batch at a time, so the outbox stays small; the gateway's event log is what
+integrators replay from.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,12 +35,17 @@ class OutboxRelay:
         publisher: ConfirmedPublisher,
         batch_size: int = 500,
         poll_interval: float = 0.25,
+        keep_published: timedelta = timedelta(days=7),
+        prune_every: float = 60.0,
     ) -> None:
         self.engine = engine
         self.outbox = outbox
         self.publisher = publisher
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.keep_published = keep_published
+        self.prune_every = prune_every
+        self._pruned_at = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
 
@@ -63,10 +74,26 @@ class OutboxRelay:
             conn.execute(outbox.update().where(outbox.c.id.in_([row.id for row in rows])).values(published_at=utcnow()))
         return len(rows)
 
+    def prune_published(self, limit: int = 5000) -> int:
+        """Delete up to ``limit`` rows published longer ago than ``keep_published``; never a pending one."""
+        outbox = self.outbox
+        cutoff = utcnow() - self.keep_published
+        oldest = (
+            sa.select(outbox.c.id)
+            .where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.begin() as conn:
+            return int(conn.execute(outbox.delete().where(outbox.c.id.in_(oldest))).rowcount or 0)
+
     def run(self) -> None:
         """Loop until stopped; a failure is logged and retried after a pause."""
         while not self._stop.is_set():
             try:
+                if time.monotonic() - self._pruned_at > self.prune_every:
+                    self._pruned_at = time.monotonic()
+                    self.prune_published()
                 published = self.publish_pending()
             except Exception as error:  # noqa: BLE001 - keep relaying after any fault
                 log.warning("outbox relay failed, will retry", extra={"error": type(error).__name__})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -38,7 +39,8 @@ class Database(DependencyProvider):  # type: ignore[misc]
         url = cfg.get("DATABASE_URL") or config.database_url(self.container.service_name)
         self.engine = make_engine(url)
         publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
-        self.relay = OutboxRelay(self.engine, self.tables.outbox, publisher)
+        keep_days = float(cfg.get("OUTBOX_KEEP_PUBLISHED_DAYS") or 7)
+        self.relay = OutboxRelay(self.engine, self.tables.outbox, publisher, keep_published=timedelta(days=keep_days))
 
     def start(self) -> None:
         assert self.relay is not None

@@ -10,17 +10,21 @@ from functools import partial
 
 from crm_shared.commands import run_command
 from crm_shared.db import utcnow
-from crm_support.entrypoints.conversation import ConversationEntrypoints
-from crm_support.entrypoints.customers import CustomerEntrypoints
+from crm_support.entrypoints import conversation, customers, setup, tickets
 from crm_support.entrypoints.scan_timer import configured_timer
-from crm_support.entrypoints.setup import SetupEntrypoints
-from crm_support.entrypoints.tickets import TicketEntrypoints
 from crm_support.service_layer import sla_scan
 
 MAX_BATCHES_PER_TICK = 50
 
 
-class SupportService(TicketEntrypoints, ConversationEntrypoints, SetupEntrypoints, CustomerEntrypoints):
+# The groups are reached through their modules: ``nameko run`` runs every class with
+# entrypoints in this module's namespace as a service of its own, and these all say "support".
+class SupportService(
+    tickets.TicketEntrypoints,
+    conversation.ConversationEntrypoints,
+    setup.SetupEntrypoints,
+    customers.CustomerEntrypoints,
+):
     """Tickets, routing and priority rules, SLAs, contracts and satisfaction."""
 
     @configured_timer("SLA_SCAN_INTERVAL_SECONDS", default=5)
