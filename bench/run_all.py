@@ -4,7 +4,7 @@ Each benchmark starts its own suite (``crm up`` on fresh PostgreSQL databases an
 RabbitMQ vhost) and stops and drops it afterwards. Results go to ``bench/results/*.json``
 and a summary to ``bench/results/summary.md``; see ``docs/performance.md`` for the figures.
 
-Options: ``--only http,import,profile,search,events,sales,moves,sla,tickets`` to run some; ``--quick`` for a smoke run
+Options: ``--only http,import,profile,search,events,sales,moves,sla,tickets,segments,sends,customer360,webhooks`` to run some; ``--quick`` for a smoke run
 with small sizes (its figures are not the reported ones). Nothing here asserts on time:
 a missed aim is reported, not failed.
 """
@@ -21,14 +21,18 @@ from typing import Any
 
 from bench import (
     csv_import,
+    customer360,
     events_pipeline,
     http_create,
     import_profile,
+    marketing_segments,
+    marketing_sends,
     sales_analytics,
     sales_stage_moves,
     search,
     support_http_create,
     support_sla_scan,
+    webhooks,
 )
 from bench.harness import ROOT, log, machine, write_result
 
@@ -42,6 +46,10 @@ FULL = {
     "moves": {"duration": 15, "connections": 20, "deals": 400},
     "sla": {"tickets_count": 100_000, "due": 500, "repeat": 5},
     "tickets": {"duration": 15, "connections": 20, "repeat": 3},
+    "segments": {"contacts": 100_000, "runs": 5},
+    "sends": {"contacts": 5_000, "connections": 4},
+    "customer360": customer360.FULL,
+    "webhooks": {"contacts": 5_000},
 }
 QUICK = {
     "http": {"duration": 3, "connections": 20, "repeat": 1},
@@ -53,6 +61,10 @@ QUICK = {
     "moves": {"duration": 3, "connections": 20, "deals": 50},
     "sla": {"tickets_count": 5_000, "due": 100, "repeat": 1},
     "tickets": {"duration": 3, "connections": 20, "repeat": 1},
+    "segments": {"contacts": 5_000, "runs": 1},
+    "sends": {"contacts": 300, "connections": 4},
+    "customer360": customer360.QUICK,
+    "webhooks": {"contacts": 500},
 }
 RUNNERS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "http": ("http_create", http_create.run),
@@ -64,6 +76,10 @@ RUNNERS: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "moves": ("sales_stage_moves", sales_stage_moves.run),
     "sla": ("support_sla_scan", support_sla_scan.run),
     "tickets": ("support_http_create", support_http_create.run),
+    "segments": ("marketing_segments", marketing_segments.run),
+    "sends": ("marketing_sends", marketing_sends.run),
+    "customer360": ("customer360", customer360.run),
+    "webhooks": ("webhooks", webhooks.run),
 }
 
 

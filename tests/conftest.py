@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from crm_contacts.adapters.tables import metadata as contacts_metadata
 from crm_contacts.entrypoints.service import ContactsService
 from crm_shared.db import make_engine
-from crm_shared.testing import MigratedDatabases
+from crm_shared.testing import MigratedDatabases, delete_queues, wait_until  # noqa: F401 - used by tests
 from tests.support import ledger_service
 
 ROOT = Path(__file__).parents[1]
@@ -52,15 +52,6 @@ LEDGER_QUEUES = (
     "ledger.dead-letters",
     "contacts.dead-letters",
 )
-
-
-def delete_queues(amqp_uri: str, *queues: str) -> None:
-    """Durable queues outlive the test that declared them; a test that counts starts from none."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    for queue in queues:
-        channel.queue_delete(queue)
-    connection.close()
 
 
 @pytest.fixture
@@ -117,13 +108,3 @@ def tap(amqp_uri: str) -> Iterator[Callable[[str, str], EventTap]]:
     yield open_tap
     for t in taps:
         t.close()
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

@@ -3,7 +3,7 @@
 # one role and one database per service, each owning its own, so no service can read another's tables.
 set -eu
 
-for service in ${CRM_DATABASES:-contacts sales support gateway}; do
+for service in ${CRM_DATABASES:-contacts sales support marketing gateway}; do
     psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
         -v role="$service" -v password="${CRM_DATABASE_PASSWORD:-crm}" <<'SQL'
 CREATE ROLE :"role" LOGIN PASSWORD :'password';

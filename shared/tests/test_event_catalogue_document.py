@@ -75,3 +75,14 @@ def test_the_markdown_rendering_shows_every_event_type_with_its_exchange_and_fie
         assert f"## `{spec.name}` v{spec.version} from {spec.producer}" in text
         assert f"Exchange `{spec.producer}.events` (topic), routing key `{spec.name}`." in text
     assert "| `emails[].address` | string (email) | yes |" in text
+
+
+def test_the_readable_catalogue_in_the_docs_is_the_catalogue_as_it_is():
+    """docs/event-catalog.md is `python -m crm_shared.asyncapi --markdown`; regenerate it with the snapshot."""
+    from pathlib import Path
+
+    from crm_shared.asyncapi import asyncapi_document
+    from crm_shared.asyncapi.markdown import render_markdown
+
+    rendered = Path(__file__).parents[2] / "docs" / "event-catalog.md"
+    assert rendered.read_text() == render_markdown(asyncapi_document())

@@ -19,7 +19,7 @@ from crm_shared.runtime.probe import DEFAULT_HEALTH_PORTS
 
 ROOT = Path(__file__).parents[2]
 # The services deployed so far; a new one joins with its Dockerfile, compose entries and manifests.
-SERVICES = ("contacts", "gateway", "sales", "support")
+SERVICES = ("contacts", "gateway", "marketing", "sales", "support")
 
 
 def instructions(service: str) -> list[tuple[str, str]]:

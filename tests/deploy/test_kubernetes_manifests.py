@@ -28,7 +28,9 @@ CUSTOM_SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Database"): "cnpg-database.yaml",
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"): "kustomization.yaml",
 }
-SERVICES = ("contacts", "sales", "support", "gateway")
+SERVICES = ("contacts", "sales", "support", "marketing", "gateway")
+# Created by the RabbitMQ Cluster Operator, so not among these manifests.
+OPERATOR_SECRETS = {"crm-rabbitmq-default-user"}
 
 
 def documents() -> list[tuple[str, dict[str, Any]]]:
@@ -111,7 +113,48 @@ def test_the_broker_is_a_three_node_cluster_and_postgres_has_a_database_per_serv
     assert databases == {service: service for service in SERVICES}
     roles = {role["name"] for role in by_kind("Cluster")["crm-postgres"]["spec"]["managed"]["roles"]}
     assert roles == set(SERVICES)
-    assert set(by_kind("Secret")) == {f"crm-db-{service}" for service in SERVICES}
+    assert {name for name in by_kind("Secret") if name.startswith("crm-db-")} == {
+        f"crm-db-{service}" for service in SERVICES
+    }
+
+
+def test_every_key_a_pod_reads_is_in_a_secret_or_config_map_of_these_manifests():
+    defined = {
+        ("secretKeyRef", name): set(doc.get("stringData", {})) | set(doc.get("data", {}))
+        for name, doc in by_kind("Secret").items()
+    } | {("configMapKeyRef", name): set(doc["data"]) for name, doc in by_kind("ConfigMap").items()}
+
+    missing = [
+        (container["name"], ref, source["name"], source["key"])
+        for container in pod_containers()
+        for item in container.get("env", [])
+        for ref, source in item.get("valueFrom", {}).items()
+        if source["name"] not in OPERATOR_SECRETS and source["key"] not in defined.get((ref, source["name"]), set())
+    ]
+
+    assert not missing
+
+
+def test_marketing_reads_its_smtp_password_and_link_secret_from_a_secret():
+    container = by_kind("Deployment")["marketing"]["spec"]["template"]["spec"]["containers"][0]
+    env = {item["name"]: item for item in container["env"]}
+    settings = by_kind("ConfigMap")["crm-config"]["data"]
+
+    for name in ("SMTP_PASSWORD", "MARKETING_LINK_SECRET"):
+        assert "secretKeyRef" in env[name]["valueFrom"], name
+        assert name not in settings, name
+    assert {
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_SECURITY",
+        "MARKETING_FROM_ADDRESS",
+        "GATEWAY_PUBLIC_URL",
+    } <= settings.keys()
+
+
+def pod_containers() -> list[dict[str, Any]]:
+    pods = [doc["spec"]["template"]["spec"] for kind in ("Deployment", "Job") for doc in by_kind(kind).values()]
+    return [container for pod in pods for container in pod["containers"]]
 
 
 def test_a_misspelt_field_in_a_custom_resource_fails():

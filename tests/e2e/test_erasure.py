@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from crm_contacts.adapters.tables import metadata
 from crm_shared.db import make_engine
-from tests.conftest import delete_queues
+from crm_shared.testing import delete_queues
 
 
 def canary_contact(marker: str) -> dict:

@@ -25,3 +25,12 @@ def test_a_file_outside_the_bundle_list_is_not_found(api: Api) -> None:
         response = api.get(f"/docs/{name}", role=None)
         assert response.status_code == 404
         assert response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_event_catalogue_is_served_as_asyncapi_without_a_key(api: Api) -> None:
+    response = api.get("/asyncapi.json", role=None)
+
+    assert response.status_code == 200
+    document = response.json()
+    assert document["asyncapi"].startswith("3.")
+    assert any("contact.created" in str(channel) for channel in document["channels"].values())

@@ -92,3 +92,11 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def is_postgres(engine_or_conn: Any) -> bool:
     return bool(engine_or_conn.dialect.name == "postgresql")
+
+
+def dialect_insert(conn: Any) -> Any:
+    """``insert`` of the connection's dialect, with ``on_conflict_do_nothing`` / ``on_conflict_do_update``:
+    one statement where a check then an insert would race with a concurrent writer."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if is_postgres(conn) else sqlite.insert

@@ -20,6 +20,7 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
+import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -59,6 +60,38 @@ def _rabbitmqctl(*args: str) -> bool:
     if shutil.which("rabbitmqctl") is None:
         return False
     return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60).returncode == 0
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """``check()``'s first truthy answer, or its last falsy one at the timeout: events arrive asynchronously."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(interval)
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.05) -> Any:
+    """As ``eventually``, failing the test when the condition never holds."""
+    answer = eventually(condition, timeout, interval)
+    if not answer:
+        raise AssertionError(f"the condition did not hold within {timeout} s")
+    return answer
+
+
+def delete_queues(amqp_uri: str, *queues: str) -> None:
+    """Durable queues outlive the test that declared them; a test that counts starts from none."""
+    import amqp
+
+    connection = amqp.Connection(**connection_params(amqp_uri))
+    connection.connect()
+    try:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,9 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from crm_shared.db import is_postgres, utcnow
+from crm_shared.db import dialect_insert, utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.errors import Conflict
 from crm_shared.events import new_envelope
@@ -79,15 +78,19 @@ class SqlUnitOfWork:
         self._pending = []
 
     def claim_event(self, envelope: Envelope) -> bool:
-        """Record that this event is being handled; False if it was handled before."""
+        """Record that this event is being handled; False if it was handled before.
+
+        One statement, so two deliveries of one event handled at once (two replicas, or two
+        workers) do not both pass a check and then collide on the insert: the second waits
+        for the first's transaction and claims nothing if it committed.
+        """
         inbox = self.tables.inbox
-        seen = self.conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == envelope.event_id)).first()
-        if seen:
-            return False
-        self.conn.execute(
-            inbox.insert().values(event_id=envelope.event_id, event_type=envelope.type, handled_at=utcnow())
+        claim = (
+            dialect_insert(self.conn)(inbox)
+            .values(event_id=envelope.event_id, event_type=envelope.type, handled_at=utcnow())
+            .on_conflict_do_nothing(index_elements=[inbox.c.event_id])
         )
-        return True
+        return bool(self.conn.execute(claim).rowcount == 1)
 
     def remembered_result(self, key: str, operation: str) -> dict[str, Any] | None:
         """The stored answer of an earlier call with this idempotency key, if any."""
@@ -114,10 +117,10 @@ class SqlUnitOfWork:
     def next_sequences(self, aggregate_ids: Iterable[str]) -> dict[str, int]:
         """Reserve the next per-aggregate sequence number; concurrent writers queue on the row."""
         table = self.tables.sequences
-        dialect_insert = postgresql.insert if is_postgres(self.conn) else sqlite.insert
+        insert_for = dialect_insert(self.conn)
         result: dict[str, int] = {}
         for aggregate_id in aggregate_ids:
-            insert = dialect_insert(table).values(aggregate_id=aggregate_id, last_sequence=1)
+            insert = insert_for(table).values(aggregate_id=aggregate_id, last_sequence=1)
             upsert = insert.on_conflict_do_update(
                 index_elements=[table.c.aggregate_id],
                 set_={"last_sequence": table.c.last_sequence + 1},

@@ -7,27 +7,16 @@ the producers' exchanges exactly as their relays do. Nothing is mocked.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import eventlet
 import pika
 import pytest
 
 from crm_shared.db import utcnow
 from crm_shared.events import new_envelope
 from crm_support.entrypoints.service import SupportService
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        eventlet.sleep(0.1)
-    raise AssertionError("the condition did not hold in time")
 
 
 def publish_event(amqp_uri: str, producer: str, event_type: str, data: dict[str, Any], aggregate_id: str,

@@ -14,13 +14,14 @@ from crm_shared.contracts.summaries import SalesSummarySchema, summary_updated_s
 from crm_shared.db import make_engine, utcnow
 from crm_shared.errors import Invalid, NotFound
 from crm_shared.events import EventType, catalogue, register
+from crm_shared.testing import wait_until
 from crm_support.adapters.tables import plumbing
 from crm_support.adapters.unit_of_work import SupportUnitOfWork
 from crm_support.entrypoints.service import SupportService
 from crm_support.service_layer import tickets
 from crm_support.service_layer.settings import Settings
 
-from .conftest import new_contact_id, now_iso, publish_event, wait_for
+from .conftest import new_contact_id, now_iso, publish_event
 
 if not any(e.name == "customer_summary.updated" and e.producer == "sales" for e in catalogue()):
     register(EventType("customer_summary.updated", 1, "sales", summary_updated_schema(SalesSummarySchema, "sales"),
@@ -58,7 +59,7 @@ def test_a_merged_contacts_tickets_follow_the_survivor(support_service, rpc, amq
     ticket = rpc.create_ticket({"contact_id": merged, "subject": "Help", "channel": "email"})
     data = {"survivor_id": survivor, "merged_id": merged, "contact": contact_body(survivor)}
     publish_event(amqp_uri, "contacts", "contact.merged", data, survivor)
-    wait_for(lambda: rpc.get_ticket(ticket["id"])["contact_id"] == survivor)
+    wait_until(lambda: rpc.get_ticket(ticket["id"])["contact_id"] == survivor)
     assert rpc.customer_summary(survivor)["ticket_count"] == 1
     assert rpc.customer_summary(merged)["ticket_count"] == 0
 
@@ -69,7 +70,7 @@ def test_an_erased_contact_leaves_nothing_in_the_inventory(support_service, rpc,
                        "requester": {"name": "Canary", "email": "canary@example.org"}}, "erase-me")  # fmt: skip
     assert rpc.pii_inventory(contact)["places"]["tickets"] == 1
     publish_event(amqp_uri, "contacts", "contact.erased", {"contact_id": contact, "erased_at": now_iso()}, contact)
-    inventory = wait_for(lambda: (i := rpc.pii_inventory(contact)) and set(i["places"].values()) == {0} and i)
+    inventory = wait_until(lambda: (i := rpc.pii_inventory(contact)) and set(i["places"].values()) == {0} and i)
     assert {"tickets", "outbox", "idempotency_keys", "dead_letters", "inbox"} <= set(inventory["places"])
 
 
@@ -87,7 +88,7 @@ def test_the_value_tier_from_sales_routes_tickets(support_service, rpc, amqp_uri
         ticket = rpc.create_ticket({"contact_id": contact, "subject": "Hi", "channel": "web"})
         return ticket["priority"] == "urgent"
 
-    wait_for(routed_urgent)
+    wait_until(routed_urgent)
 
 
 def test_breaches_fire_exactly_once_with_two_replicas(run_service, support_config, rpc):
@@ -113,8 +114,8 @@ def test_breaches_fire_exactly_once_with_two_replicas(run_service, support_confi
                 outbox.c.event_type == "ticket.sla_breached").group_by(outbox.c.aggregate_id)  # fmt: skip
             return list(uow.conn.execute(query))
 
-    wait_for(lambda: len(breaches()) == count, timeout=60)
-    wait_for(lambda: sum(n for _, n in breaches()) >= 2 * count, timeout=30)
+    wait_until(lambda: len(breaches()) == count, timeout=60)
+    wait_until(lambda: sum(n for _, n in breaches()) >= 2 * count, timeout=30)
     assert sorted({n for _, n in breaches()}) == [2]  # first response and resolution, once each
     with new_uow() as uow:
         warnings = uow.conn.execute(sa.select(sa.func.count()).where(

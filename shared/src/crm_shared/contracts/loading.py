@@ -26,6 +26,11 @@ def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:
         raise Invalid("Input is not valid.", fields=error.messages) from None
 
 
+def load_input(schema: type[Schema], data: Any) -> Any:
+    """RPC input loaded with its contract schema; a missing body is an empty one."""
+    return load(schema_instance(schema), data if data is not None else {})
+
+
 def dump(schema: Schema, obj: Any) -> Any:
     return schema.dump(obj)
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 
 # Distinct ports, so every service can run on one machine (``crm up``) as well as in its own container.
-DEFAULT_HEALTH_PORTS = {"gateway": 9100, "contacts": 9101, "sales": 9102, "support": 9103}
+DEFAULT_HEALTH_PORTS = {"gateway": 9100, "contacts": 9101, "sales": 9102, "support": 9103, "marketing": 9104}
 
 
 def health_address(service: str, configured: str | None) -> tuple[str, int]:

@@ -19,7 +19,24 @@ from crm_gateway.adapters.tables import (
     webhook_deliveries,
 )
 from crm_gateway.domain.customer_record import StoredPart
+from crm_shared.db import dialect_insert
 from crm_shared.pagination import after_cursor, page_after
+
+# The read path's one query, built once: composing it per request cost more than running it.
+_ACCOUNT = customer_accounts.alias("account")
+_PARTS_WITH_ACCOUNT = (
+    sa.select(
+        customer_parts,
+        _ACCOUNT.c.data.label("account_data"),
+        _ACCOUNT.c.sequence.label("account_sequence"),
+        _ACCOUNT.c.as_of.label("account_as_of"),
+    )
+    .outerjoin(_ACCOUNT, _ACCOUNT.c.account_id == customer_parts.c.account_id)
+    .where(
+        customer_parts.c.contact_id == sa.bindparam("contact_id"),
+        customer_parts.c.part.in_(sa.bindparam("names", expanding=True)),
+    )
+)
 
 
 class CustomerRecordRepository:
@@ -53,19 +70,8 @@ class CustomerRecordRepository:
         self, contact_id: uuid.UUID, names: Iterable[str]
     ) -> tuple[dict[str, StoredPart], StoredPart | None]:
         """The stored parts and the account of the stored contact part, in one query (the read path)."""
-        accounts = customer_accounts.alias("account")
-        query = (
-            sa.select(
-                customer_parts,
-                accounts.c.data.label("account_data"),
-                accounts.c.sequence.label("account_sequence"),
-                accounts.c.as_of.label("account_as_of"),
-            )
-            .outerjoin(accounts, accounts.c.account_id == customer_parts.c.account_id)
-            .where(customer_parts.c.contact_id == contact_id, customer_parts.c.part.in_(list(names)))
-        )
         parts, account = {}, None
-        for row in self.conn.execute(query):
+        for row in self.conn.execute(_PARTS_WITH_ACCOUNT, {"contact_id": contact_id, "names": list(names)}):
             parts[row.part] = StoredPart(row.data, row.sequence, row.as_of)
             if row.account_data is not None:
                 account = StoredPart(row.account_data, row.account_sequence, row.account_as_of)
@@ -78,19 +84,10 @@ class CustomerRecordRepository:
         stored: StoredPart,
         account_id: uuid.UUID | None = None,
     ) -> None:
-        self.conn.execute(
-            customer_parts.delete().where(customer_parts.c.contact_id == contact_id, customer_parts.c.part == part)
-        )
-        self.conn.execute(
-            customer_parts.insert().values(
-                contact_id=contact_id,
-                part=part,
-                data=stored.data,
-                sequence=stored.sequence,
-                as_of=stored.as_of,
-                account_id=account_id,
-            )
-        )
+        values = {"data": stored.data, "sequence": stored.sequence, "as_of": stored.as_of, "account_id": account_id}
+        insert = dialect_insert(self.conn)(customer_parts).values(contact_id=contact_id, part=part, **values)
+        # One statement: a live fetch and an event may store the same part at once.
+        self.conn.execute(insert.on_conflict_do_update(index_elements=["contact_id", "part"], set_=values))
 
     def fill_part(self, contact_id: uuid.UUID, part: str, stored: StoredPart, account_id: uuid.UUID | None) -> None:
         """Store a part fetched live, unless an event stored a newer one meanwhile."""
@@ -118,19 +115,13 @@ class CustomerRecordRepository:
         return None if row is None else StoredPart(row.data, row.sequence, row.as_of)
 
     def put_account(self, account_id: uuid.UUID, stored: StoredPart) -> None:
-        self.conn.execute(customer_accounts.delete().where(customer_accounts.c.account_id == account_id))
-        self.conn.execute(
-            customer_accounts.insert().values(
-                account_id=account_id, data=stored.data, sequence=stored.sequence, as_of=stored.as_of
-            )
-        )
+        values = {"data": stored.data, "sequence": stored.sequence, "as_of": stored.as_of}
+        insert = dialect_insert(self.conn)(customer_accounts).values(account_id=account_id, **values)
+        self.conn.execute(insert.on_conflict_do_update(index_elements=["account_id"], set_=values))
 
     def add_timeline_entry(self, entry: dict[str, Any]) -> None:
-        exists = self.conn.execute(
-            sa.select(timeline_entries.c.event_id).where(timeline_entries.c.event_id == entry["event_id"])
-        ).first()
-        if exists is None:
-            self.conn.execute(timeline_entries.insert().values(**entry))
+        insert = dialect_insert(self.conn)(timeline_entries).values(**entry)
+        self.conn.execute(insert.on_conflict_do_nothing(index_elements=["event_id"]))
 
     def move_timeline(self, from_contact: uuid.UUID, to_contact: uuid.UUID) -> None:
         self.conn.execute(

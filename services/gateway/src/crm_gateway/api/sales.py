@@ -6,8 +6,6 @@ from typing import Any
 
 import crm_shared.contracts.sales as s
 from crm_gateway.http.route import Route, route
-from crm_shared.contracts.contacts import PiiInventorySchema
-from crm_shared.contracts.summaries import SalesSummarySchema
 
 SALES = "sales"
 ADMIN = "admin"
@@ -85,9 +83,6 @@ ORDER_ROUTES: tuple[Route, ...] = (
           response=s.OrderPageSchema, tags=("orders",)),
     route("get_order", "GET", f"{V1}/orders/<order_id>", SALES, "get_order", lambda r: (r.path["order_id"],),
           SALES, "Read an order", response=s.OrderSchema, tags=("orders",)),
-    route("sales_summary", "GET", f"{V1}/contacts/<contact_id>/sales-summary", SALES, "customer_summary",
-          lambda r: (r.path["contact_id"],), SALES, "A customer's sales summary (customer 360)",
-          response=SalesSummarySchema, tags=("orders",)),
 )  # fmt: skip
 
 LEAD_ROUTES: tuple[Route, ...] = (
@@ -119,9 +114,6 @@ PRIVACY_ROUTES: tuple[Route, ...] = (
     route("sales_export", "GET", f"{V1}/contacts/<contact_id>/sales-export", SALES, "export_contact",
           lambda r: (r.path["contact_id"],), ADMIN, "Everything sales holds about a contact (access request)",
           response=s.SalesExportSchema, tags=("privacy",)),
-    route("sales_pii_inventory", "GET", f"{V1}/contacts/<contact_id>/sales-pii-inventory", SALES, "pii_inventory",
-          lambda r: (r.path["contact_id"],), ADMIN, "Where sales holds the contact's data",
-          response=PiiInventorySchema, tags=("privacy",)),
 )  # fmt: skip
 
 ANALYTICS = f"{V1}/sales/analytics"

@@ -7,8 +7,6 @@ from typing import Any
 import crm_shared.contracts.support as s
 from crm_gateway.http.route import Route, route
 from crm_shared.contracts.common import PageQuerySchema
-from crm_shared.contracts.contacts import PiiInventorySchema
-from crm_shared.contracts.summaries import SupportSummarySchema
 
 SUPPORT = "support"
 ADMIN = "admin"
@@ -122,16 +120,9 @@ def _settings_routes() -> tuple[Route, ...]:
 
 def _customer_routes() -> tuple[Route, ...]:
     return (
-        route("support_summary", "GET", CUSTOMER + "/summary", SUPPORT, "customer_summary",
-              lambda r: (r.path["contact_id"],), SUPPORT,
-              "A customer's open tickets with SLA state, recent solved tickets and average CSAT",
-              response=SupportSummarySchema, tags=("support customers",)),
         route("support_export", "GET", CUSTOMER + "/export", SUPPORT, "export_contact",
               lambda r: (r.path["contact_id"],), ADMIN, "Everything support holds about a customer",
               tags=("privacy",)),
-        route("support_pii_inventory", "GET", CUSTOMER + "/pii-inventory", SUPPORT, "pii_inventory",
-              lambda r: (r.path["contact_id"],), ADMIN, "Where support holds the customer's personal data",
-              response=PiiInventorySchema, tags=("privacy",)),
     )  # fmt: skip
 
 

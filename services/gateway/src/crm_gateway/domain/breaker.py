@@ -4,14 +4,24 @@ from __future__ import annotations
 
 
 class Breaker:
-    """Open for ``open_seconds`` after a failure; the next call after that tries again."""
+    """Open for ``open_seconds`` after a failure; then one call tries (half-open) while the others still skip.
+
+    Without the single trial, every request in flight when the period ends would wait on a
+    service that may still be down.
+    """
 
     def __init__(self, open_seconds: float) -> None:
         self.open_seconds = open_seconds
         self._open_until: dict[str, float] = {}
 
     def allows(self, service: str, now: float) -> bool:
-        return now >= self._open_until.get(service, 0.0)
+        open_until = self._open_until.get(service)
+        if open_until is None:
+            return True
+        if now < open_until:
+            return False
+        self._open_until[service] = now + self.open_seconds  # this caller is the trial
+        return True
 
     def failed(self, service: str, now: float) -> None:
         self._open_until[service] = now + self.open_seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -37,6 +38,7 @@ from crm_gateway.http.server import gateway_http
 from crm_gateway.plugin import SERVICE
 from crm_gateway.service_layer import customer_record as record
 from crm_gateway.service_layer import webhooks
+from crm_shared.asyncapi import asyncapi_document
 from crm_shared.contracts.customers import TimelineQuerySchema
 from crm_shared.contracts.gateway import AuditPageSchema, AuditQuerySchema
 from crm_shared.contracts.loading import load, parse_id, schema_instance
@@ -86,6 +88,11 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
     @gateway_http("GET", "/openapi.json")
     def openapi(self, request: Request) -> Response:
         return _with_correlation_id(Response(OPENAPI, mimetype="application/json"))
+
+    @gateway_http("GET", "/asyncapi.json")
+    def asyncapi(self, request: Request) -> Response:
+        """The published events (AsyncAPI 3.0), for integrators; public like the OpenAPI document."""
+        return _with_correlation_id(Response(_asyncapi_json(), mimetype="application/json"))
 
     @gateway_http("GET", "/docs")
     def docs(self, request: Request) -> Response:
@@ -212,9 +219,8 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
             except UnknownService:
                 results[part] = ServiceUnavailable(f"the {call.service} service is not running")
                 self.breaker.failed(call.service, time.monotonic())
-        with eventlet.Timeout(deadline, False):
-            for part, reply in replies.items():
-                results[part] = _outcome(reply)
+        if replies:
+            _collect(replies, results, deadline)
         for part, call in calls.items():
             if part not in results:
                 results[part] = ServiceUnavailable(f"the {call.service} service did not answer in time")
@@ -234,6 +240,26 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
     def _lookup_key(self, key_hash: str) -> Any:
         with self.db() as uow:
             return uow.api_keys.active_by_hash(key_hash)
+
+
+def _collect(replies: dict[str, Any], results: dict[str, Any], deadline: float) -> None:
+    """Every reply that comes within the deadline, however slow the others: one waiter each, all at once."""
+
+    def wait(part: str, reply: Any) -> None:
+        results[part] = _outcome(reply)
+
+    waiters = [eventlet.spawn(wait, part, reply) for part, reply in replies.items()]
+    with eventlet.Timeout(deadline, False):
+        for waiter in waiters:
+            waiter.wait()
+    for waiter in waiters:
+        waiter.kill()  # a reply that never comes must not keep a green thread waiting for ever
+
+
+@functools.cache
+def _asyncapi_json() -> str:
+    # Built on first use: it takes a noticeable fraction of a second and changes only with the code.
+    return json.dumps(asyncapi_document())
 
 
 def _outcome(reply: Any) -> Any:

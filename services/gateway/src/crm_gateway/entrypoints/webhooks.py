@@ -13,6 +13,7 @@ import eventlet
 from nameko.timer import timer
 
 from crm_gateway.adapters.replay_queue import QueuePublisher, check_queue_exists
+from crm_gateway.adapters.webhook_sender import Sender
 from crm_gateway.entrypoints.providers import PerProcess
 from crm_gateway.service_layer import webhooks
 from crm_shared import config as crm_config
@@ -139,6 +140,13 @@ class WebhookEntrypoints:
 
     def _send_in_order(self, deliveries: list[dict[str, Any]]) -> None:
         settings = self.webhook_state.settings
-        for delivery in deliveries:
-            outcome = webhooks.attempt(delivery, settings)
-            webhooks.record_outcome(self.db, delivery, outcome, settings, utcnow())
+        sender, attempts = Sender(settings.request_timeout), []
+        try:
+            for delivery in deliveries:
+                attempts.append((delivery, webhooks.attempt(delivery, settings, sender)))
+                if not attempts[-1][1].delivered:
+                    break  # the endpoint is failing: the rest wait for its retry instead of timing out one by one
+        finally:
+            sender.close()
+        webhooks.record_outcomes(self.db, attempts, settings, utcnow())
+        webhooks.release(self.db, deliveries[len(attempts) :], settings, utcnow())

@@ -222,7 +222,7 @@ def _signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
     return [endpoint["secret"], endpoint["previous_secret"]] if keep_previous else [endpoint["secret"]]
 
 
-def attempt(delivery: dict[str, Any], settings: WebhookSettings) -> Outcome:
+def attempt(delivery: dict[str, Any], settings: WebhookSettings, sender: webhook_sender.Sender) -> Outcome:
     """One POST of the envelope, signed; only a 2xx counts as delivered."""
     body = json.dumps(delivery["envelope"], separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -235,7 +235,7 @@ def attempt(delivery: dict[str, Any], settings: WebhookSettings) -> Outcome:
     }
     try:
         target = webhook_sender.check_target(delivery["url"], settings.allowed_networks)
-        status = webhook_sender.post(target, body, headers, settings.request_timeout)
+        status = sender.post(target, body, headers)
     except Invalid:
         return Outcome(False, error="target not allowed")
     except Exception as error:  # noqa: BLE001 - any transport failure is a failed attempt, retried
@@ -243,20 +243,33 @@ def attempt(delivery: dict[str, Any], settings: WebhookSettings) -> Outcome:
     return Outcome(200 <= status < 300, status=status)
 
 
-def record_outcome(
-    new_uow: NewUow, delivery: dict[str, Any], outcome: Outcome, settings: WebhookSettings, now: datetime
+def record_outcomes(
+    new_uow: NewUow, attempts: list[tuple[dict[str, Any], Outcome]], settings: WebhookSettings, now: datetime
 ) -> None:
-    attempts = delivery["attempts"] + 1
+    """One transaction for a batch: a crash before it commits means those deliveries go again (at least once)."""
     with new_uow() as uow:
-        if outcome.delivered:
-            uow.webhooks.update_delivery(
-                delivery["id"], state="delivered", attempts=attempts, last_status=outcome.status,
-                last_error=None, next_attempt_at=None, finished_at=now,
-            )  # fmt: skip
-            uow.webhooks.update_endpoint(delivery["endpoint_id"], consecutive_failures=0)
-        else:
-            _record_failure(uow, delivery, attempts, outcome, settings, now)
+        for delivery, outcome in attempts:
+            tries = delivery["attempts"] + 1
+            if outcome.delivered:
+                uow.webhooks.update_delivery(
+                    delivery["id"], state="delivered", attempts=tries, last_status=outcome.status,
+                    last_error=None, next_attempt_at=None, finished_at=now,
+                )  # fmt: skip
+                uow.webhooks.update_endpoint(delivery["endpoint_id"], consecutive_failures=0)
+            else:
+                _record_failure(uow, delivery, tries, outcome, settings, now)
         uow.commit()
+
+
+def release(new_uow: NewUow, deliveries: list[dict[str, Any]], settings: WebhookSettings, now: datetime) -> None:
+    """Deliveries claimed but not tried (their endpoint failed just before): due again at its first retry."""
+    if deliveries:
+        with new_uow() as uow:
+            for delivery in deliveries:
+                uow.webhooks.update_delivery(
+                    delivery["id"], next_attempt_at=now + timedelta(seconds=settings.first_retry_seconds)
+                )
+            uow.commit()
 
 
 def _record_failure(

@@ -7,12 +7,11 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from crm_sales.adapters.tables import assignment_turns, leads
 from crm_sales.domain.leads import Lead
-from crm_shared.db import is_postgres
+from crm_shared.db import dialect_insert
 from crm_shared.errors import StaleVersion
 from crm_shared.pagination import after_cursor, page_after
 
@@ -56,7 +55,7 @@ class LeadRepository:
 
     def next_turn(self, rotation: str) -> int:
         """0, 1, 2, ... per rotation; concurrent callers queue on the counter's row."""
-        insert = (postgresql.insert if is_postgres(self.conn) else sqlite.insert)(assignment_turns)
+        insert = dialect_insert(self.conn)(assignment_turns)
         upsert = (
             insert.values(rotation=rotation, turns=1)
             .on_conflict_do_update(

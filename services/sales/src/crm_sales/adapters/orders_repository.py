@@ -7,13 +7,12 @@ from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from crm_sales.adapters.tables import customer_totals, order_lines, orders
 from crm_sales.domain.lines import Line
 from crm_sales.domain.orders import Order
-from crm_shared.db import is_postgres
+from crm_shared.db import dialect_insert
 from crm_shared.pagination import after_cursor, page_after
 
 HEAD = ("id", "contact_id", "account_id", "opportunity_id", "owner", "ordered_at", "currency")
@@ -43,7 +42,7 @@ class OrderRepository:
         if order.contact_id is None:
             return
         totals = customer_totals
-        insert = (postgresql.insert if is_postgres(self.conn) else sqlite.insert)(totals).values(
+        insert = dialect_insert(self.conn)(totals).values(
             contact_id=order.contact_id, currency=order.currency, order_count=1, total=order.total,
             first_order_at=order.ordered_at, last_order_at=order.ordered_at,
         )  # fmt: skip

@@ -8,12 +8,12 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from crm_sales.entrypoints.base import SalesBase, load_input
+from crm_sales.entrypoints.base import SalesBase
 from crm_sales.service_layer import analytics, followups
 from crm_sales.service_layer.forecast import revenue_forecast
 from crm_shared.commands import read, run_command
 from crm_shared.contracts import sales as s
-from crm_shared.contracts.loading import parse_id
+from crm_shared.contracts.loading import load_input, parse_id
 from crm_shared.db import utcnow
 
 STALE_CHECK_SECONDS = 60

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
@@ -14,15 +13,9 @@ from crm_sales.adapters.unit_of_work import SalesUnitOfWork
 from crm_sales.entrypoints.dependencies import Settings
 from crm_sales.plugin import SERVICE
 from crm_shared.commands import run_command
-from crm_shared.contracts.loading import load, schema_instance
 from crm_shared.runtime.database import Database
 from crm_shared.runtime.dead_letters import DeadLetters
 from crm_shared.runtime.operations import Operations
-
-
-def load_input(schema: type[Schema], data: Any) -> Any:
-    """Input loaded with its contract schema; a missing body is an empty one."""
-    return load(schema_instance(schema), data if data is not None else {})
 
 
 class SalesBase:

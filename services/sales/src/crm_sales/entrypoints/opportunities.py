@@ -7,11 +7,11 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from crm_sales.entrypoints.base import SalesBase, load_input
+from crm_sales.entrypoints.base import SalesBase
 from crm_sales.service_layer import opportunities, orders, pipelines
 from crm_shared.commands import read
 from crm_shared.contracts import sales as s
-from crm_shared.contracts.loading import parse_id, parse_version
+from crm_shared.contracts.loading import load_input, parse_id, parse_version
 from crm_shared.db import utcnow
 
 

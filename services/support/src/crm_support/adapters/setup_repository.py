@@ -7,10 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from crm_shared.db import is_postgres
+from crm_shared.db import dialect_insert
 from crm_shared.errors import StaleVersion
 from crm_shared.pagination import after_cursor, page_after
 from crm_support.adapters.tables import customer_tiers, rules, sla_policies, support_contracts
@@ -76,7 +75,7 @@ class SetupRepository:
 
     def store_tier(self, contact_id: uuid.UUID, tier: str | None, sequence: int, at: datetime) -> None:
         """Keep the newest tier per contact; an older sequence arriving late changes nothing."""
-        insert = (postgresql.insert if is_postgres(self.conn) else sqlite.insert)(customer_tiers)
+        insert = dialect_insert(self.conn)(customer_tiers)
         statement = insert.values(contact_id=contact_id, tier=tier, sequence=sequence, updated_at=at)
         self.conn.execute(
             statement.on_conflict_do_update(

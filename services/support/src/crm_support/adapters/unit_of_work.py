@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterable
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from crm_shared.db import is_postgres
+from crm_shared.db import dialect_insert
 from crm_shared.envelope import Envelope
 from crm_shared.unit_of_work import SqlUnitOfWork
 from crm_support.adapters.conversation_repository import ConversationRepository
@@ -51,7 +49,7 @@ class SupportUnitOfWork(SqlUnitOfWork):
         table = self.tables.sequences
         # Sorted, so that two writers lock the rows they share in one order and never deadlock.
         rows = [{"aggregate_id": a, "last_sequence": counts[a]} for a in sorted(counts)]
-        insert = (postgresql.insert if is_postgres(self.conn) else sqlite.insert)(table).values(rows)
+        insert = dialect_insert(self.conn)(table).values(rows)
         upsert = insert.on_conflict_do_update(
             index_elements=[table.c.aggregate_id],
             set_={"last_sequence": table.c.last_sequence + insert.excluded.last_sequence},

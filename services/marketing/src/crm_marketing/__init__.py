@@ -1,0 +1,1 @@
+"""The marketing service: segments, consent-safe campaigns, delivery, responses and campaign performance."""

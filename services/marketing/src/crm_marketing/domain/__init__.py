@@ -1,0 +1,1 @@
+"""Marketing rules in plain Python: no framework, no I/O."""
