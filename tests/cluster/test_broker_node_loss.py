@@ -22,11 +22,12 @@ from crm_contacts.entrypoints.service import ContactsService
 from crm_contacts.service_layer import importing
 from crm_shared.commands import run_command
 from crm_shared.db import make_engine, utcnow
+from crm_shared.runtime.events import quorum_arguments
 from crm_shared.runtime.operations import Operations
 from tests.conftest import applied_times, wait_until
 from tests.faults.test_broker_restart import unpublished
 from tests.support.private_rabbit import available
-from tests.support.quorum_ledger import SERVICE_NAME, QuorumLedgerService, quorum_arguments
+from tests.support.quorum_ledger import SERVICE_NAME, QuorumLedgerService
 from tests.support.rabbit_cluster import RabbitCluster
 
 pytestmark = pytest.mark.slow
@@ -85,7 +86,7 @@ def test_losing_the_node_that_leads_the_queue_loses_no_event_and_applies_none_tw
         return container
 
     try:
-        start(QuorumLedgerService, third, DATABASE_URL=ledger_url, max_workers=20)
+        start(QuorumLedgerService, third, DATABASE_URL=ledger_url, max_workers=20, EVENT_QUEUE_TYPE="quorum")
         replicas = [start(ContactsService, node, DATABASE_URL=contacts_url) for node in (doomed, second)]
         import_contacts(contacts_url)
         wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS // 5, timeout=60)

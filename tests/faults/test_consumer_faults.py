@@ -11,10 +11,12 @@ from pathlib import Path
 import pika
 import pytest
 
+from crm_shared.runtime.events import quorum_arguments
 from tests.conftest import ROOT, applied_times, wait_until
 from tests.support.ledger_service import LedgerService
 
 CREATED_QUEUE = "evt-contacts-contact.created--ledger.on_contact_created"
+UPDATED_QUEUE = "evt-contacts-contact.updated--ledger.on_contact_updated"
 DEAD_LETTERS = "ledger.dead-letters"
 
 
@@ -94,11 +96,26 @@ def test_a_malformed_event_goes_to_the_dead_letter_queue_while_others_flow(
     assert "event_id" in headers["x-error"]
 
 
-@pytest.mark.parametrize("max_attempts", [3])
+def declared_alike(amqp_uri: str, queue: str, arguments: dict) -> bool:
+    """A redeclaration with other arguments than the queue's (its type, say) is refused."""
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    try:
+        connection.channel().queue_declare(queue, durable=True, arguments=arguments)
+        return True
+    except pika.exceptions.ChannelClosedByBroker:
+        return False
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
 def test_a_handler_that_keeps_failing_dead_letters_after_bounded_retries(
-    contacts_service, run_service, rpc, amqp_uri, ledger_url, max_attempts
+    contacts_service, run_service, rpc, amqp_uri, ledger_url, queue_type
 ):
-    run_service(LedgerService, DATABASE_URL=ledger_url, EVENT_MAX_ATTEMPTS=max_attempts, EVENT_RETRY_PAUSE=0.05)
+    max_attempts = 3
+    run_service(LedgerService, DATABASE_URL=ledger_url, EVENT_MAX_ATTEMPTS=max_attempts, EVENT_RETRY_PAUSE=0.05,
+                EVENT_QUEUE_TYPE=queue_type)  # fmt: skip
     contact = rpc.contacts.create_contact({"first_name": "Fine"})
     rpc.contacts.update_contact(contact["id"], {"first_name": "poison"})
     rpc.contacts.update_contact(contact["id"], {"first_name": "healthy"})
@@ -107,3 +124,7 @@ def test_a_handler_that_keeps_failing_dead_letters_after_bounded_retries(
     assert body["data"]["first_name"] == "poison"
     assert headers["x-error-type"] == "RuntimeError" and headers["x-crm-attempts"] == max_attempts
     assert "never succeed" not in json.dumps(headers)  # exception text is withheld, only the type is kept
+    if queue_type == "quorum":
+        assert declared_alike(amqp_uri, UPDATED_QUEUE, quorum_arguments("ledger"))
+        assert declared_alike(amqp_uri, DEAD_LETTERS, {"x-queue-type": "quorum"})
+        assert not declared_alike(amqp_uri, UPDATED_QUEUE, {})

@@ -12,6 +12,17 @@ def amqp_uri() -> str:
     return os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
 
 
+QUEUE_TYPES = ("classic", "quorum")
+
+
+def event_queue_type() -> str:
+    """``EVENT_QUEUE_TYPE``: how event and dead-letter queues are declared (``classic`` or ``quorum``)."""
+    chosen = os.environ.get("EVENT_QUEUE_TYPE") or "classic"
+    if chosen not in QUEUE_TYPES:
+        raise ValueError(f"EVENT_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {chosen!r}")
+    return chosen
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("CRM_DATA_DIR", "var")).resolve()
 

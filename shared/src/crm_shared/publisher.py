@@ -75,11 +75,11 @@ class ConfirmedPublisher:
             self._ensure_channel().exchange_declare(name, "topic", durable=True, auto_delete=False)
             self._declared.add(name)
 
-    def declare_queue(self, name: str) -> None:
-        """Declare a durable classic queue (a dead-letter queue, say) if it does not exist."""
+    def declare_queue(self, name: str, arguments: dict[str, Any] | None = None) -> None:
+        """Declare a durable queue (a dead-letter queue, say) if it does not exist."""
         with self._lock:
             try:
-                self._ensure_channel().queue_declare(name, durable=True, auto_delete=False)
+                self._ensure_channel().queue_declare(name, durable=True, auto_delete=False, arguments=arguments)
             except Exception as error:
                 self.close()
                 raise PublishFailed(f"{type(error).__name__}: {error}") from error

@@ -42,7 +42,12 @@ class DeadLetterStore:
                 connection.close()
 
     def _sweep_channel(self, channel: Any, needle: str, erase: bool) -> int:
-        channel.queue_declare(self.queue, durable=True, auto_delete=False)
+        # Passive: the handlers declare the queue with its type (classic or quorum), and a
+        # declaration without that type would be refused by a quorum queue.
+        try:
+            channel.queue_declare(self.queue, passive=True)
+        except amqp.exceptions.NotFound:  # no handler has started yet: no dead letters
+            return 0
         mentions = 0
         while (message := channel.basic_get(self.queue, no_ack=False)) is not None:
             if needle in _text(message):

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import eventlet
+from kombu import Queue
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
@@ -28,12 +29,31 @@ ATTEMPTS_HEADER = "x-crm-attempts"
 DEFAULT_MAX_ATTEMPTS = 5
 
 
+QUORUM_DELIVERY_LIMIT = 20
+
+
 def dead_letter_queue(service_name: str) -> str:
     return f"{service_name}.dead-letters"
 
 
+def quorum_arguments(service_name: str) -> dict[str, Any]:
+    """A quorum event queue: replicated across broker nodes, its redeliveries bounded.
+
+    RabbitMQ 3.10 sets no delivery limit; a message over ours goes to the service's
+    dead-letter queue, never away.
+    """
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": QUORUM_DELIVERY_LIMIT,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dead_letter_queue(service_name),
+    }
+
+
 class ReliableEventHandler(EventHandler):  # type: ignore[misc]
     """Calls the entrypoint with ``(envelope, data)`` already validated against the catalogue."""
+
+    queue: Queue  # set by nameko's setup
 
     def setup(self) -> None:
         super().setup()
@@ -41,9 +61,21 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         self.max_attempts = int(cfg.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
         self.retry_pause = float(cfg.get("EVENT_RETRY_PAUSE") or 0.2)
         self.publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
+        # A queue's type is fixed when it is first declared; nameko declares classic ones.
+        self.quorum = (cfg.get("EVENT_QUEUE_TYPE") or config.event_queue_type()) == "quorum"
+        if self.quorum:
+            classic = self.queue
+            self.queue = Queue(
+                classic.name,
+                exchange=classic.exchange,
+                routing_key=classic.routing_key,
+                durable=True,
+                queue_arguments=quorum_arguments(self.container.service_name),
+            )
 
     def start(self) -> None:
-        self.publisher.declare_queue(dead_letter_queue(self.container.service_name))
+        arguments = {"x-queue-type": "quorum"} if self.quorum else None
+        self.publisher.declare_queue(dead_letter_queue(self.container.service_name), arguments)
         super().start()
 
     def stop(self) -> None:
