@@ -128,3 +128,16 @@ def test_a_handler_that_keeps_failing_dead_letters_after_bounded_retries(
         assert declared_alike(amqp_uri, UPDATED_QUEUE, quorum_arguments("ledger"))
         assert declared_alike(amqp_uri, DEAD_LETTERS, {"x-queue-type": "quorum"})
         assert not declared_alike(amqp_uri, UPDATED_QUEUE, {})
+
+
+def test_an_unknown_event_queue_type_stops_the_service_at_start_naming_the_setting(amqp_uri, ledger_url):
+    from nameko.containers import ServiceContainer
+
+    config = {"AMQP_URI": amqp_uri, "DATABASE_URL": ledger_url, "EVENT_QUEUE_TYPE": "quorom"}
+    container = ServiceContainer(LedgerService, config)
+    try:
+        with pytest.raises(ValueError, match="EVENT_QUEUE_TYPE must be one of classic, quorum, not 'quorom'"):
+            container.start()
+    finally:
+        container.kill()
+    assert queue_state(amqp_uri, CREATED_QUEUE) == (0, 0)  # nothing consumes its queue

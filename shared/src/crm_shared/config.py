@@ -15,9 +15,10 @@ def amqp_uri() -> str:
 QUEUE_TYPES = ("classic", "quorum")
 
 
-def event_queue_type() -> str:
-    """``EVENT_QUEUE_TYPE``: how event and dead-letter queues are declared (``classic`` or ``quorum``)."""
-    chosen = os.environ.get("EVENT_QUEUE_TYPE") or "classic"
+def event_queue_type(configured: str | None = None) -> str:
+    """How event and dead-letter queues are declared: ``configured`` (a container's config),
+    else ``EVENT_QUEUE_TYPE``, else ``classic``; anything else is refused at start."""
+    chosen = configured or os.environ.get("EVENT_QUEUE_TYPE") or "classic"
     if chosen not in QUEUE_TYPES:
         raise ValueError(f"EVENT_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {chosen!r}")
     return chosen

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 NAMING_CONVENTION = {
@@ -97,6 +98,4 @@ def is_postgres(engine_or_conn: Any) -> bool:
 def dialect_insert(conn: Any) -> Any:
     """``insert`` of the connection's dialect, with ``on_conflict_do_nothing`` / ``on_conflict_do_update``:
     one statement where a check then an insert would race with a concurrent writer."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     return postgresql.insert if is_postgres(conn) else sqlite.insert

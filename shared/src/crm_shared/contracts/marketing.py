@@ -207,7 +207,6 @@ SegmentMemberPageSchema = page_of(SegmentMemberSchema, "SegmentMemberPage")
 # Email only for now; SMS and social posting come behind the same channel interface (adapters.email_channel.Channel).
 CHANNELS = ("email",)
 CAMPAIGN_STATUSES = ("draft", "scheduled", "running", "completed", "cancelled")
-PLACEHOLDERS = ("first_name", "last_name", "full_name", "email")
 
 
 class VariantSchema(StrictSchema):

@@ -62,7 +62,7 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         self.retry_pause = float(cfg.get("EVENT_RETRY_PAUSE") or 0.2)
         self.publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
         # A queue's type is fixed when it is first declared; nameko declares classic ones.
-        self.quorum = (cfg.get("EVENT_QUEUE_TYPE") or config.event_queue_type()) == "quorum"
+        self.quorum = config.event_queue_type(cfg.get("EVENT_QUEUE_TYPE")) == "quorum"
         if self.quorum:
             classic = self.queue
             self.queue = Queue(
