@@ -246,18 +246,23 @@ def attempt(delivery: dict[str, Any], settings: WebhookSettings, sender: webhook
 def record_outcomes(
     new_uow: NewUow, attempts: list[tuple[dict[str, Any], Outcome]], settings: WebhookSettings, now: datetime
 ) -> None:
-    """One transaction for a batch: a crash before it commits means those deliveries go again (at least once)."""
+    """One transaction for a batch: a crash before it commits means those deliveries go again (at least once).
+
+    Successes are recorded before failures, so an endpoint's failure count is reset once for
+    the batch and a failure at its end still counts (a batch stops at its first failure).
+    """
+    delivered = [(delivery, outcome) for delivery, outcome in attempts if outcome.delivered]
+    failed = [(delivery, outcome) for delivery, outcome in attempts if not outcome.delivered]
     with new_uow() as uow:
-        for delivery, outcome in attempts:
-            tries = delivery["attempts"] + 1
-            if outcome.delivered:
-                uow.webhooks.update_delivery(
-                    delivery["id"], state="delivered", attempts=tries, last_status=outcome.status,
-                    last_error=None, next_attempt_at=None, finished_at=now,
-                )  # fmt: skip
-                uow.webhooks.update_endpoint(delivery["endpoint_id"], consecutive_failures=0)
-            else:
-                _record_failure(uow, delivery, tries, outcome, settings, now)
+        for delivery, outcome in delivered:
+            uow.webhooks.update_delivery(
+                delivery["id"], state="delivered", attempts=delivery["attempts"] + 1, last_status=outcome.status,
+                last_error=None, next_attempt_at=None, finished_at=now,
+            )  # fmt: skip
+        for endpoint_id in {delivery["endpoint_id"] for delivery, _ in delivered}:
+            uow.webhooks.update_endpoint(endpoint_id, consecutive_failures=0)
+        for delivery, outcome in failed:
+            _record_failure(uow, delivery, delivery["attempts"] + 1, outcome, settings, now)
         uow.commit()
 
 
