@@ -72,6 +72,36 @@ def applied_times(url: str) -> dict[str, int]:
     return {row.contact_id: row.times for row in rows}
 
 
+def unpublished(contacts_url: str) -> int:
+    """Outbox rows of the contacts service not yet confirmed by the broker."""
+    from crm_contacts.adapters.tables import plumbing
+
+    engine = make_engine(contacts_url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(plumbing.outbox).where(plumbing.outbox.c.published_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def assert_each_event_applied_once(
+    ledger_url: str, contacts_url: str, events: int, describe: Callable[[], str], timeout: float = 60
+) -> None:
+    """The ledger applied ``events`` events, none twice, and the contacts outbox is empty."""
+    try:
+        wait_until(lambda: len(applied_times(ledger_url)) >= events, timeout=timeout, interval=0.5)
+    except AssertionError:
+        raise AssertionError(
+            f"applied {len(applied_times(ledger_url))} of {events}; "
+            f"{unpublished(contacts_url)} unpublished; {describe()}"
+        ) from None
+    applied = applied_times(ledger_url)
+    assert len(applied) == events
+    assert set(applied.values()) == {1}, "an event was applied twice"
+    assert unpublished(contacts_url) == 0
+
+
 class EventTap:
     """A plain pika consumer, as an integrator would write one, bound to ``<service>.events``."""
 

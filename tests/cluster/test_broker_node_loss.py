@@ -24,8 +24,7 @@ from crm_shared.commands import run_command
 from crm_shared.db import make_engine, utcnow
 from crm_shared.runtime.events import quorum_arguments
 from crm_shared.runtime.operations import Operations
-from tests.conftest import applied_times, wait_until
-from tests.faults.test_broker_restart import unpublished
+from tests.conftest import applied_times, unpublished, wait_until
 from tests.support.private_rabbit import available
 from tests.support.quorum_ledger import SERVICE_NAME, QuorumLedgerService
 from tests.support.rabbit_cluster import RabbitCluster

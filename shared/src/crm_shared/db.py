@@ -99,3 +99,14 @@ def dialect_insert(conn: Any) -> Any:
     """``insert`` of the connection's dialect, with ``on_conflict_do_nothing`` / ``on_conflict_do_update``:
     one statement where a check then an insert would race with a concurrent writer."""
     return postgresql.insert if is_postgres(conn) else sqlite.insert
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database could not be reached, dropped the connection, or was busy: not the work's fault.
+
+    Operational errors are the server's or the network's (refused, reset, a deadlock
+    victim, SQLite's busy file); a pool that had no connection to give is one too.
+    """
+    if isinstance(error, sa.exc.DBAPIError):
+        return bool(error.connection_invalidated) or isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
+    return isinstance(error, sa.exc.TimeoutError)

@@ -5,6 +5,11 @@ or, with ``requeue_on_error``, redelivers it at once forever. Ours retries a
 bounded number of times with a growing pause, then moves the message to the
 service's dead-letter queue with its error; a message that fails validation
 goes there at once.
+
+A failure because the database is unreachable is no fault of the message: it is
+retried on a budget of its own (``EVENT_MAX_OUTAGE_ATTEMPTS``, by default about an
+hour of pauses of up to 5 s), so an outage or a network fault does not fill the
+dead-letter queue with good events.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
 from crm_shared import config
+from crm_shared.db import is_unavailable
 from crm_shared.errors import CrmError, Invalid
 from crm_shared.events import parse_event
 from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage, PublishFailed
@@ -26,7 +32,10 @@ from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage, PublishFai
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-crm-attempts"
+OUTAGE_ATTEMPTS_HEADER = "x-crm-outage-attempts"
 DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_MAX_OUTAGE_ATTEMPTS = 720
+MAX_RETRY_PAUSE = 5.0
 
 
 QUORUM_DELIVERY_LIMIT = 20
@@ -59,6 +68,7 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         super().setup()
         cfg = self.container.config
         self.max_attempts = int(cfg.get("EVENT_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+        self.max_outage_attempts = int(cfg.get("EVENT_MAX_OUTAGE_ATTEMPTS") or DEFAULT_MAX_OUTAGE_ATTEMPTS)
         self.retry_pause = float(cfg.get("EVENT_RETRY_PAUSE") or 0.2)
         self.publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
         # A queue's type is fixed when it is first declared; nameko declares classic ones.
@@ -127,13 +137,16 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
             )
 
     def _settle(self, message: Any, body: Any, error: BaseException, force_dead_letter: bool = False) -> None:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 1))
+        headers = message.headers or {}
+        counter = OUTAGE_ATTEMPTS_HEADER if is_unavailable(error) else ATTEMPTS_HEADER
+        limit = self.max_outage_attempts if counter == OUTAGE_ATTEMPTS_HEADER else self.max_attempts
+        attempts = int(headers.get(counter, 1))
         try:
-            if force_dead_letter or isinstance(error, Invalid) or attempts >= self.max_attempts:
-                self._dead_letter(message, body, error, attempts)
+            if force_dead_letter or isinstance(error, Invalid) or attempts >= limit:
+                self._dead_letter(message, body, error, int(headers.get(ATTEMPTS_HEADER, 1)))
             else:
-                eventlet.sleep(min(self.retry_pause * 2 ** (attempts - 1), 5.0))
-                self._publish(self.queue.name, message, body, {ATTEMPTS_HEADER: attempts + 1})
+                eventlet.sleep(min(self.retry_pause * 2 ** (attempts - 1), MAX_RETRY_PAUSE))
+                self._publish(self.queue.name, message, body, {counter: attempts + 1})
         except PublishFailed:
             log.warning("could not hand off a failed event; it goes back to the queue")
             self._requeue(message)
