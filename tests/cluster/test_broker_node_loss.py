@@ -2,9 +2,10 @@
 
 Real processes throughout: three private RabbitMQ nodes on their own ports, two
 replicas of the contacts service sharing one PostgreSQL outbox, and a subscriber
-whose queue is a quorum queue. The node that is stopped leads that queue and is the
-broker of one contacts replica, so the test covers a leader election, a publisher
-whose broker vanished with a batch unconfirmed, and redeliveries to the subscriber.
+whose queue is a quorum queue. The node that is stopped leads that queue and contacts'
+RPC queue (quorum too) and is the broker of one contacts replica, so the test covers
+leader elections, a publisher whose broker vanished with a batch unconfirmed,
+redeliveries to the subscriber, and RPC calls still answered afterwards.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pika
 import pytest
 from nameko.containers import ServiceContainer
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from crm_contacts.adapters.tables import plumbing
 from crm_contacts.adapters.unit_of_work import ContactsUnitOfWork
@@ -24,6 +26,7 @@ from crm_shared.commands import run_command
 from crm_shared.db import make_engine, utcnow
 from crm_shared.runtime.events import quorum_arguments
 from crm_shared.runtime.operations import Operations
+from crm_shared.runtime.rpc import call_with_deadline
 from tests.conftest import applied_times, unpublished, wait_until
 from tests.support.private_rabbit import available
 from tests.support.quorum_ledger import SERVICE_NAME, QuorumLedgerService
@@ -32,6 +35,7 @@ from tests.support.rabbit_cluster import RabbitCluster
 pytestmark = pytest.mark.slow
 
 LEDGER_QUEUE = "evt-contacts-contact.created--ledger.on_contact_created"
+RPC_QUEUE = "rpc-contacts"
 EVENTS = 1_500
 BATCH = 500
 
@@ -86,7 +90,11 @@ def test_losing_the_node_that_leads_the_queue_loses_no_event_and_applies_none_tw
 
     try:
         start(QuorumLedgerService, third, DATABASE_URL=ledger_url, max_workers=20, EVENT_QUEUE_TYPE="quorum")
-        replicas = [start(ContactsService, node, DATABASE_URL=contacts_url) for node in (doomed, second)]
+        replicas = [
+            start(ContactsService, node, DATABASE_URL=contacts_url, EVENT_QUEUE_TYPE="quorum")
+            for node in (doomed, second)
+        ]
+        assert cluster.quorum_leader(RPC_QUEUE, third) == cluster.name(doomed)
         import_contacts(contacts_url)
         wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS // 5, timeout=60)
         assert len(applied_times(ledger_url)) < EVENTS, "the stream ended before the node was stopped"
@@ -102,6 +110,11 @@ def test_losing_the_node_that_leads_the_queue_loses_no_event_and_applies_none_tw
         shares = [published_by(replica) for replica in replicas]
         assert sum(shares) == EVENTS, f"each outbox row is published by one replica once: {shares}"
         assert shares[1] > 0
+        # The RPC queue was led by the lost node too: it elected another leader and keeps taking calls.
+        assert cluster.quorum_leader(RPC_QUEUE, third) in (cluster.name(second), cluster.name(third))
+        with ClusterRpcProxy({"AMQP_URI": third.uri}, timeout=30) as caller:
+            page = call_with_deadline(caller.contacts, "search_contacts", {"limit": 1}, deadline=10)
+        assert len(page["items"]) == 1
     finally:
         # A nameko container whose broker is gone cannot be killed: its consumer keeps retrying the
         # connection. The node comes back (it rejoins the cluster from its own data) before they stop.

@@ -16,6 +16,7 @@ import amqp
 
 from crm_shared.publisher import connection_params
 
+CLOSE_SECONDS = 2
 POLL_SECONDS = 0.5
 
 
@@ -112,7 +113,16 @@ def _reason(error: BaseException) -> str:
 
 
 def _close_quietly(connection: amqp.Connection) -> None:
+    """Close politely, but wait for the broker's answer no longer than ``CLOSE_SECONDS``.
+
+    A Ctrl-C can land in the middle of reading a frame; the close-ok that follows may then
+    never parse, and an unbounded wait would keep the terminal hostage. The tail's queue is
+    exclusive, so the broker drops it with the connection either way.
+    """
     try:
+        sock = connection.transport.sock if connection.transport is not None else None
+        if sock is not None:
+            sock.settimeout(CLOSE_SECONDS)
         connection.close()
     except Exception:  # noqa: BLE001 - closing after the broker went away has nothing left to do
-        pass
+        connection.collect()

@@ -1,11 +1,19 @@
-"""RPC calls with a deadline: a service that does not answer in time is an error, not a hang."""
+"""RPC with a deadline for callers, and an RPC entrypoint whose queue can survive a broker node.
+
+A service that does not answer in time is an error, not a hang. Services declare their
+RPC methods with this module's ``rpc`` instead of nameko's.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import eventlet
+import nameko.rpc
+from kombu import Queue
+from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
 
+from crm_shared import config
 from crm_shared.errors import ServiceUnavailable
 
 DEFAULT_DEADLINE = 5.0
@@ -27,3 +35,35 @@ def call_with_deadline(proxy: Any, method: str, *args: Any, deadline: float = DE
     except eventlet.Timeout:
         call.kill()
         raise ServiceUnavailable(f"the {method} call did not answer within {deadline}s") from None
+
+
+class ReplicatedRpcConsumer(RpcConsumer):  # type: ignore[misc]
+    """nameko's RPC request queue, declared as a quorum queue when ``EVENT_QUEUE_TYPE`` is quorum.
+
+    A classic queue lives on one broker node: when that node is lost, nobody can call
+    the service until it returns. A quorum queue is replicated and elects a new leader.
+    """
+
+    queue: Any
+
+    def setup(self) -> None:
+        cfg = self.container.config
+        if self.queue is None and config.event_queue_type(cfg.get("EVENT_QUEUE_TYPE")) == "quorum":
+            service_name = self.container.service_name
+            self.queue = Queue(
+                RPC_QUEUE_TEMPLATE.format(service_name),
+                exchange=get_rpc_exchange(cfg),
+                routing_key=f"{service_name}.*",
+                durable=True,
+                queue_arguments={"x-queue-type": "quorum"},
+            )
+            self.queue_consumer.register_provider(self)
+            self._registered = True
+        super().setup()  # declares the classic queue when none was set above
+
+
+class Rpc(nameko.rpc.Rpc):  # type: ignore[misc]
+    rpc_consumer = ReplicatedRpcConsumer()
+
+
+rpc = Rpc.decorator

@@ -6,7 +6,6 @@ from functools import partial
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 import crm_shared.runtime  # noqa: F401 - registers typed errors for RPC
@@ -21,6 +20,7 @@ from crm_shared.db import utcnow
 from crm_shared.runtime.database import Database
 from crm_shared.runtime.dead_letters import DeadLetters
 from crm_shared.runtime.operations import Operations
+from crm_shared.runtime.rpc import rpc
 
 CREATE = c.ContactCreateSchema()
 UPDATE = c.ContactUpdateSchema()

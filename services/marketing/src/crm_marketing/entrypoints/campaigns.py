@@ -9,7 +9,6 @@ from typing import Any
 
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from crm_marketing.adapters.email_channel import SmtpChannel
@@ -21,7 +20,7 @@ from crm_shared.contracts import marketing as m
 from crm_shared.contracts.loading import load_input, parse_id, parse_version
 from crm_shared.db import utcnow
 from crm_shared.errors import Gone, Moved, NotFound, ServiceUnavailable
-from crm_shared.runtime.rpc import call_with_deadline
+from crm_shared.runtime.rpc import call_with_deadline, rpc
 
 
 class CampaignEntrypoints(MarketingBase):

@@ -7,7 +7,6 @@ from functools import partial
 from typing import Any
 
 from nameko.exceptions import UnknownService
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from crm_marketing.entrypoints.base import MarketingBase
@@ -17,7 +16,7 @@ from crm_shared.contracts.loading import load_input
 from crm_shared.db import utcnow
 from crm_shared.errors import CrmError
 from crm_shared.runtime.events import reliable_event_handler
-from crm_shared.runtime.rpc import call_with_deadline
+from crm_shared.runtime.rpc import call_with_deadline, rpc
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from crm_marketing.entrypoints.base import MarketingBase
@@ -15,6 +14,7 @@ from crm_shared.contracts import marketing as m
 from crm_shared.contracts.common import PageQuerySchema
 from crm_shared.contracts.loading import load_input, parse_id, parse_version
 from crm_shared.db import utcnow
+from crm_shared.runtime.rpc import rpc
 
 
 class SegmentEntrypoints(MarketingBase):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from crm_sales.entrypoints.base import SalesBase
@@ -15,6 +14,7 @@ from crm_shared.commands import read, run_command
 from crm_shared.contracts import sales as s
 from crm_shared.contracts.loading import load_input, parse_id
 from crm_shared.db import utcnow
+from crm_shared.runtime.rpc import rpc
 
 STALE_CHECK_SECONDS = 60
 RFM_REFRESH_SECONDS = 6 * 3600

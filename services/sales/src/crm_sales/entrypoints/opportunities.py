@@ -5,14 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
-
 from crm_sales.entrypoints.base import SalesBase
 from crm_sales.service_layer import opportunities, orders, pipelines
 from crm_shared.commands import read
 from crm_shared.contracts import sales as s
 from crm_shared.contracts.loading import load_input, parse_id, parse_version
 from crm_shared.db import utcnow
+from crm_shared.runtime.rpc import rpc
 
 
 class OpportunityEntrypoints(SalesBase):

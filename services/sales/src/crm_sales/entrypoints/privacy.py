@@ -6,14 +6,13 @@ import uuid
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
-
 from crm_sales.entrypoints.base import SalesBase
 from crm_sales.service_layer import customers, privacy
 from crm_shared.commands import read
 from crm_shared.contracts.loading import parse_id
 from crm_shared.db import utcnow
 from crm_shared.runtime.events import reliable_event_handler
+from crm_shared.runtime.rpc import rpc
 
 
 class PrivacyEntrypoints(SalesBase):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
-
 from crm_shared.commands import read, run_command
 from crm_shared.contracts.loading import parse_id
 from crm_shared.db import utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.runtime.events import reliable_event_handler
+from crm_shared.runtime.rpc import rpc
 from crm_support.entrypoints.base import SupportBase
 from crm_support.service_layer import customers
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
-
 from crm_shared.commands import read
 from crm_shared.contracts import support as s
 from crm_shared.contracts.loading import load, parse_version
 from crm_shared.db import utcnow
+from crm_shared.runtime.rpc import rpc
 from crm_support.entrypoints.base import SupportBase
 from crm_support.service_layer import satisfaction, tickets
 
