@@ -17,8 +17,17 @@ import pytest
 from crm_shared.events import new_envelope
 from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage
 
+# The child restores SIGINT between fork and exec (see _hear_ctrl_c); eventlet frowns on forking.
+pytestmark = pytest.mark.filterwarnings("ignore:Using fork:DeprecationWarning")
+
 CRM = str(Path(sys.executable).parent / "crm")
 LINE_TIMEOUT = 10
+
+
+def _hear_ctrl_c() -> None:
+    """A test run started in the background (``make test &``) inherits SIGINT ignored, and a
+    Python child then never installs its Ctrl-C handler; a terminal's user has it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Tail:
@@ -27,7 +36,12 @@ class Tail:
     def __init__(self, amqp_uri: str, *args: str) -> None:
         env = {**os.environ, "AMQP_URI": amqp_uri, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [CRM, "events", "tail", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            [CRM, "events", "tail", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=_hear_ctrl_c,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
