@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,12 @@ import pytest
 import sqlalchemy as sa
 
 from crm_contacts.adapters.tables import metadata as contacts_metadata
+from crm_contacts.adapters.tables import plumbing
+from crm_contacts.adapters.unit_of_work import ContactsUnitOfWork
 from crm_contacts.entrypoints.service import ContactsService
-from crm_shared.db import make_engine
+from crm_contacts.service_layer import importing
+from crm_shared.commands import run_command
+from crm_shared.db import make_engine, utcnow
 from crm_shared.testing import MigratedDatabases, delete_queues, wait_until  # noqa: F401 - used by tests
 from tests.support import ledger_service
 
@@ -72,10 +77,22 @@ def applied_times(url: str) -> dict[str, int]:
     return {row.contact_id: row.times for row in rows}
 
 
+def import_contacts(contacts_url: str, count: int, batch: int, pause: float = 0.0) -> None:
+    """``count`` contacts committed straight through the service layer, ``batch`` at a time,
+    ``pause`` seconds apart: each imported row leaves one ``contact.created`` in the outbox."""
+    engine = make_engine(contacts_url)
+    for first in range(0, count, batch):
+        rows = [
+            {"first_name": f"P{n}", "emails": [{"address": f"p{n}@example.com"}]} for n in range(first, first + batch)
+        ]
+        work = partial(importing.import_contacts, rows=rows, first_row=first + 1, now=utcnow(), region="US")
+        assert run_command(lambda: ContactsUnitOfWork(engine, plumbing), work, operation="import")["created"] == batch
+        time.sleep(pause)
+    engine.dispose()
+
+
 def unpublished(contacts_url: str) -> int:
     """Outbox rows of the contacts service not yet confirmed by the broker."""
-    from crm_contacts.adapters.tables import plumbing
-
     engine = make_engine(contacts_url)
     with engine.connect() as conn:
         count = conn.execute(

@@ -10,7 +10,6 @@ redeliveries to the subscriber, and RPC calls still answered afterwards.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pika
@@ -18,16 +17,11 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from crm_contacts.adapters.tables import plumbing
-from crm_contacts.adapters.unit_of_work import ContactsUnitOfWork
 from crm_contacts.entrypoints.service import ContactsService
-from crm_contacts.service_layer import importing
-from crm_shared.commands import run_command
-from crm_shared.db import make_engine, utcnow
 from crm_shared.runtime.events import quorum_arguments
 from crm_shared.runtime.operations import Operations
 from crm_shared.runtime.rpc import call_with_deadline
-from tests.conftest import applied_times, unpublished, wait_until
+from tests.conftest import applied_times, assert_each_event_applied_once, import_contacts, wait_until
 from tests.support.private_rabbit import available
 from tests.support.quorum_ledger import SERVICE_NAME, QuorumLedgerService
 from tests.support.rabbit_cluster import RabbitCluster
@@ -59,18 +53,6 @@ def declare_quorum_queue_on(uri: str) -> None:
     connection.close()
 
 
-def import_contacts(contacts_url: str) -> None:
-    """Committed straight through the service layer: each imported row leaves one event in the outbox."""
-    engine = make_engine(contacts_url)
-    for first in range(0, EVENTS, BATCH):
-        rows = [
-            {"first_name": f"P{n}", "emails": [{"address": f"p{n}@example.com"}]} for n in range(first, first + BATCH)
-        ]
-        work = partial(importing.import_contacts, rows=rows, first_row=first + 1, now=utcnow(), region="US")
-        assert run_command(lambda: ContactsUnitOfWork(engine, plumbing), work, operation="import")["created"] == BATCH
-    engine.dispose()
-
-
 def published_by(container: Any) -> float:
     operations = next(dep for dep in container.dependencies if isinstance(dep, Operations))
     return float(operations.workers.events_published.labels("contacts")._value.get())
@@ -95,17 +77,19 @@ def test_losing_the_node_that_leads_the_queue_loses_no_event_and_applies_none_tw
             for node in (doomed, second)
         ]
         assert cluster.quorum_leader(RPC_QUEUE, third) == cluster.name(doomed)
-        import_contacts(contacts_url)
+        import_contacts(contacts_url, EVENTS, BATCH)
         wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS // 5, timeout=60)
         assert len(applied_times(ledger_url)) < EVENTS, "the stream ended before the node was stopped"
 
         doomed.stop()
 
-        wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS, timeout=90, interval=0.5)
-        applied = applied_times(ledger_url)
-        assert len(applied) == EVENTS
-        assert set(applied.values()) == {1}
-        assert unpublished(contacts_url) == 0
+        assert_each_event_applied_once(
+            ledger_url,
+            contacts_url,
+            EVENTS,
+            lambda: f"leader: {cluster.quorum_leader(LEDGER_QUEUE, third)}",
+            timeout=90,
+        )
         assert cluster.quorum_leader(LEDGER_QUEUE, third) in (cluster.name(second), cluster.name(third))
         shares = [published_by(replica) for replica in replicas]
         assert sum(shares) == EVENTS, f"each outbox row is published by one replica once: {shares}"

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -29,16 +27,13 @@ from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from crm_contacts.adapters.tables import plumbing
-from crm_contacts.adapters.unit_of_work import ContactsUnitOfWork
 from crm_contacts.entrypoints.service import ContactsService
-from crm_contacts.service_layer import importing
-from crm_shared.commands import run_command
-from crm_shared.db import make_engine, utcnow
+from crm_shared.db import make_engine
 from crm_shared.errors import ServiceUnavailable
 from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage, PublishFailed
 from crm_shared.runtime.events import OUTAGE_ATTEMPTS_HEADER
 from crm_shared.runtime.rpc import call_with_deadline
-from tests.conftest import applied_times, assert_each_event_applied_once, wait_until
+from tests.conftest import applied_times, assert_each_event_applied_once, import_contacts, wait_until
 from tests.faults.test_consumer_faults import dead_letters
 from tests.support.fault_proxy import FaultProxy
 from tests.support.ledger_service import LedgerService
@@ -108,22 +103,6 @@ def containers() -> Iterator[list[ServiceContainer]]:
         container.kill()
 
 
-def produce(contacts_url: str) -> None:
-    """Contacts imported batch by batch, so the relay publishes while the fault happens."""
-    engine = make_engine(contacts_url)
-    new_uow = lambda: ContactsUnitOfWork(engine, plumbing)  # noqa: E731
-    marker = uuid.uuid4().hex[:8]
-    for first in range(0, EVENTS, BATCH):
-        rows = [
-            {"first_name": f"N{n}", "emails": [{"address": f"n{n}.{marker}@example.com"}]}
-            for n in range(first, first + BATCH)
-        ]
-        work = partial(importing.import_contacts, rows=rows, first_row=first + 1, now=utcnow(), region="US")
-        assert run_command(new_uow, work, operation="import")["created"] == BATCH
-        time.sleep(0.25)
-    engine.dispose()
-
-
 def _queues(amqp_uri: str) -> str:
     vhost = unquote(urlparse(amqp_uri).path[1:]) or "/"
     command = [
@@ -171,7 +150,8 @@ def test_the_event_stream_recovers_from_a_network_fault_with_nothing_lost_or_app
         container.start()
         containers.append(container)
 
-    producer = eventlet.spawn(produce, contacts_url)
+    # Imported batch by batch, so the relay is publishing while the fault happens.
+    producer = eventlet.spawn(import_contacts, contacts_url, EVENTS, BATCH, 0.25)
     wait_until(lambda: len(applied_times(ledger_url)) >= EVENTS // 10, timeout=60)
     FAULTS[fault](proxy)
     producer.wait()
@@ -232,9 +212,8 @@ def test_a_database_outage_longer_than_the_retry_budget_ends_in_the_dead_letter_
     containers.append(container)
     proxy.refuse()
 
+    import_contacts(contacts_url, 1, 1)
     engine = make_engine(contacts_url)
-    work = partial(importing.import_contacts, rows=[{"first_name": "Outage"}], first_row=1, now=utcnow(), region="US")
-    run_command(lambda: ContactsUnitOfWork(engine, plumbing), work, operation="import")
     with engine.connect() as conn:
         envelope = conn.execute(sa.select(plumbing.outbox.c.envelope)).scalar_one()
     engine.dispose()

@@ -59,6 +59,18 @@ def quorum_arguments(service_name: str) -> dict[str, Any]:
     }
 
 
+def quorum_wanted(cfg: Any) -> bool:
+    """Whether this container declares its queues as quorum queues (``EVENT_QUEUE_TYPE``)."""
+    return config.event_queue_type(cfg.get("EVENT_QUEUE_TYPE")) == "quorum"
+
+
+def with_arguments(queue: Queue, arguments: dict[str, Any]) -> Queue:
+    """``queue`` as nameko built it, declared with ``arguments``: nameko passes none."""
+    return Queue(
+        queue.name, exchange=queue.exchange, routing_key=queue.routing_key, durable=True, queue_arguments=arguments
+    )
+
+
 class ReliableEventHandler(EventHandler):  # type: ignore[misc]
     """Calls the entrypoint with ``(envelope, data)`` already validated against the catalogue."""
 
@@ -72,16 +84,9 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
         self.retry_pause = float(cfg.get("EVENT_RETRY_PAUSE") or 0.2)
         self.publisher = ConfirmedPublisher(cfg.get("AMQP_URI") or config.amqp_uri())
         # A queue's type is fixed when it is first declared; nameko declares classic ones.
-        self.quorum = config.event_queue_type(cfg.get("EVENT_QUEUE_TYPE")) == "quorum"
+        self.quorum = quorum_wanted(cfg)
         if self.quorum:
-            classic = self.queue
-            self.queue = Queue(
-                classic.name,
-                exchange=classic.exchange,
-                routing_key=classic.routing_key,
-                durable=True,
-                queue_arguments=quorum_arguments(self.container.service_name),
-            )
+            self.queue = with_arguments(self.queue, quorum_arguments(self.container.service_name))
 
     def start(self) -> None:
         arguments = {"x-queue-type": "quorum"} if self.quorum else None
@@ -138,8 +143,10 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
 
     def _settle(self, message: Any, body: Any, error: BaseException, force_dead_letter: bool = False) -> None:
         headers = message.headers or {}
-        counter = OUTAGE_ATTEMPTS_HEADER if is_unavailable(error) else ATTEMPTS_HEADER
-        limit = self.max_outage_attempts if counter == OUTAGE_ATTEMPTS_HEADER else self.max_attempts
+        if is_unavailable(error):
+            counter, limit = OUTAGE_ATTEMPTS_HEADER, self.max_outage_attempts
+        else:
+            counter, limit = ATTEMPTS_HEADER, self.max_attempts
         attempts = int(headers.get(counter, 1))
         try:
             if force_dead_letter or isinstance(error, Invalid) or attempts >= limit:

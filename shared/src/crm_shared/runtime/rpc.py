@@ -10,11 +10,10 @@ from typing import Any
 
 import eventlet
 import nameko.rpc
-from kombu import Queue
-from nameko.rpc import RPC_QUEUE_TEMPLATE, RpcConsumer, get_rpc_exchange
+from nameko.rpc import RpcConsumer
 
-from crm_shared import config
 from crm_shared.errors import ServiceUnavailable
+from crm_shared.runtime.events import quorum_wanted, with_arguments
 
 DEFAULT_DEADLINE = 5.0
 
@@ -47,19 +46,9 @@ class ReplicatedRpcConsumer(RpcConsumer):  # type: ignore[misc]
     queue: Any
 
     def setup(self) -> None:
-        cfg = self.container.config
-        if self.queue is None and config.event_queue_type(cfg.get("EVENT_QUEUE_TYPE")) == "quorum":
-            service_name = self.container.service_name
-            self.queue = Queue(
-                RPC_QUEUE_TEMPLATE.format(service_name),
-                exchange=get_rpc_exchange(cfg),
-                routing_key=f"{service_name}.*",
-                durable=True,
-                queue_arguments={"x-queue-type": "quorum"},
-            )
-            self.queue_consumer.register_provider(self)
-            self._registered = True
-        super().setup()  # declares the classic queue when none was set above
+        super().setup()
+        if quorum_wanted(self.container.config):
+            self.queue = with_arguments(self.queue, {"x-queue-type": "quorum"})
 
 
 class Rpc(nameko.rpc.Rpc):  # type: ignore[misc]
