@@ -28,6 +28,7 @@ from crm_shared.db import is_unavailable
 from crm_shared.errors import CrmError, Invalid
 from crm_shared.events import parse_event
 from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage, PublishFailed
+from crm_shared.runtime.consumer import SteadfastQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class ReliableEventHandler(EventHandler):  # type: ignore[misc]
     """Calls the entrypoint with ``(envelope, data)`` already validated against the catalogue."""
 
     queue: Queue  # set by nameko's setup
+    queue_consumer = SteadfastQueueConsumer()
 
     def setup(self) -> None:
         super().setup()

@@ -13,6 +13,7 @@ import nameko.rpc
 from nameko.rpc import RpcConsumer
 
 from crm_shared.errors import ServiceUnavailable
+from crm_shared.runtime.consumer import SteadfastQueueConsumer, SteadfastReplyListener
 from crm_shared.runtime.events import quorum_wanted, with_arguments
 
 DEFAULT_DEADLINE = 5.0
@@ -44,6 +45,7 @@ class ReplicatedRpcConsumer(RpcConsumer):  # type: ignore[misc]
     """
 
     queue: Any
+    queue_consumer = SteadfastQueueConsumer()
 
     def setup(self) -> None:
         super().setup()
@@ -56,3 +58,9 @@ class Rpc(nameko.rpc.Rpc):  # type: ignore[misc]
 
 
 rpc = Rpc.decorator
+
+
+class RpcProxy(nameko.rpc.RpcProxy):  # type: ignore[misc]
+    """nameko's RPC proxy, its replies consumed by the steadfast queue consumer."""
+
+    rpc_reply_listener = SteadfastReplyListener()

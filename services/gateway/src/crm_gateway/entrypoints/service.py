@@ -14,7 +14,6 @@ from urllib.parse import quote
 import eventlet
 from nameko.dependency_providers import Config
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request, Response
 
 import crm_shared.runtime  # noqa: F401 - typed errors come back from RPC as themselves
@@ -51,7 +50,7 @@ from crm_shared.runtime.database import Database
 from crm_shared.runtime.dead_letters import DeadLetters
 from crm_shared.runtime.events import reliable_event_handler
 from crm_shared.runtime.operations import Operations
-from crm_shared.runtime.rpc import call_with_deadline, rpc
+from crm_shared.runtime.rpc import RpcProxy, call_with_deadline, rpc
 
 log = logging.getLogger(__name__)
 OPENAPI = json.dumps(build_spec(ROUTES))

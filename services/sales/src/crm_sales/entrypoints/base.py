@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 
 import crm_shared.runtime  # noqa: F401 - registers typed errors for RPC
 from crm_sales.adapters.tables import plumbing
@@ -16,6 +15,7 @@ from crm_shared.commands import run_command
 from crm_shared.runtime.database import Database
 from crm_shared.runtime.dead_letters import DeadLetters
 from crm_shared.runtime.operations import Operations
+from crm_shared.runtime.rpc import RpcProxy
 
 
 class SalesBase:
