@@ -67,6 +67,7 @@ def test_each_consenting_contact_is_mailed_once_with_personal_content_and_one_cl
 
     [message] = mail.messages()
     assert message["To"] == "ada@example.com" and message["Subject"] == "Hello Ada"
+    assert message["Date"] and message["Message-ID"]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["List-Unsubscribe"].startswith("<http://localhost:8000/u/")
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
