@@ -47,6 +47,38 @@ def test_preview_counts_what_the_rules_match_in_the_database(marketing):
     assert vip
 
 
+FACT_RULES = [
+    {"field": "tags", "operator": "contains", "value": "vip"},
+    {"field": "tags", "operator": "not_contains", "value": "vip"},
+    {"field": "tags", "operator": "contains_any", "value": ["vip", "newsletter"]},
+    {"field": "tags", "operator": "contains_none", "value": ["vip", "newsletter"]},
+    {"field": "demographics.country", "operator": "eq", "value": "GB"},
+    {"field": "demographics.country", "operator": "neq", "value": "GB"},
+    {"field": "demographics.country", "operator": "in", "value": ["GB", "IE"]},
+    {"field": "demographics.country", "operator": "not_in", "value": ["GB", "IE"]},
+    {"field": "demographics.country", "operator": "is_null"},
+    {"field": "demographics.country", "operator": "is_not_null"},
+]
+
+
+@pytest.mark.parametrize("condition", FACT_RULES, ids=lambda c: f"{c['field']} {c['operator']}")
+def test_a_fact_rule_means_the_same_over_the_audience_and_for_one_contact(marketing, condition):
+    """Evaluated over everyone (a preview, a refresh) and for one changed contact, the SQL differs."""
+    people = {
+        marketing.contact(tags=["vip"], marketing={"demographics": {"country": "GB"}, "interests": [], "preferences": {}}),
+        marketing.contact(tags=["newsletter"], marketing={"demographics": {"country": "IE"}, "interests": [],
+                                                          "preferences": {}}),
+        marketing.contact(tags=[], marketing={"demographics": {"country": "US"}, "interests": [], "preferences": {}}),
+        marketing.contact(tags=["other"]),
+    }  # fmt: skip
+    rules = load(schema_instance(SegmentCreateSchema), {"name": "p", "rules": {"any": [condition]}})["rules"]
+    with marketing.new_uow() as uow:
+        now = utcnow()
+        one_by_one = {c for c in people if uow.segments.matches(rules, c, now)}
+    assert preview(marketing, {"any": [condition]}) == len(one_by_one)
+    assert members(marketing, new_segment(marketing, rules={"any": [condition]})) == {str(c) for c in one_by_one}
+
+
 def test_a_new_segment_holds_its_members_and_announces_each(marketing):
     ada = marketing.contact(tags=["vip"])
     marketing.contact(tags=["other"])

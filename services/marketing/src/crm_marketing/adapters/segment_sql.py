@@ -2,6 +2,15 @@
 
 The rules were validated by the contract (``crm_shared.contracts.marketing``), so every
 field and operator here is known; values are always bound parameters.
+
+A fact a contact must have (a tag, a country) is written two ways. Over the whole audience
+it is ``contact_id IN (contacts with that fact)``: PostgreSQL turns that into a hash join, or
+a set computed once inside an ``OR``, where a correlated ``EXISTS`` made it probe the audience
+once per matching fact (1.8 s instead of 0.25 s at 1,000,000 contacts). For one contact
+(``one_contact=True``, when an event changed it) the correlated ``EXISTS`` is the cheap
+form: it reads that contact's facts only. A fact a contact must not have stays
+``NOT EXISTS`` (an anti-join), as ``NOT IN`` degrades to a scan per row when its set
+outgrows memory.
 """
 
 from __future__ import annotations
@@ -29,26 +38,29 @@ COLUMNS = {
 }
 
 
-def segment_condition(rules: dict[str, Any], now: datetime) -> ColumnElement[bool]:
+def segment_condition(rules: dict[str, Any], now: datetime, one_contact: bool = False) -> ColumnElement[bool]:
     """The whole rule tree as one boolean expression on ``audience``; merged contacts never match."""
-    return sa.and_(audience.c.merged_into.is_(None), _group(rules, now))
+    return sa.and_(audience.c.merged_into.is_(None), _group(rules, now, one_contact))
 
 
-def matching_contacts(rules: dict[str, Any], now: datetime) -> sa.Select[Any]:
-    return sa.select(audience.c.contact_id).where(segment_condition(rules, now))
+def matching_contacts(rules: dict[str, Any], now: datetime, one_contact: bool = False) -> sa.Select[Any]:
+    return sa.select(audience.c.contact_id).where(segment_condition(rules, now, one_contact))
 
 
-def _group(rules: dict[str, Any], now: datetime) -> ColumnElement[bool]:
+def _group(rules: dict[str, Any], now: datetime, one_contact: bool) -> ColumnElement[bool]:
     joiner, items = next(iter(rules.items()))
-    parts = [_group(item, now) if ("all" in item or "any" in item) else _condition(item, now) for item in items]
+    parts = [
+        _group(item, now, one_contact) if ("all" in item or "any" in item) else _condition(item, now, one_contact)
+        for item in items
+    ]
     return sa.and_(*parts) if joiner == "all" else sa.or_(*parts)
 
 
-def _condition(condition: dict[str, Any], now: datetime) -> ColumnElement[bool]:
+def _condition(condition: dict[str, Any], now: datetime, one_contact: bool) -> ColumnElement[bool]:
     name, operator, value = condition["field"], condition["operator"], condition.get("value")
     kind = field_kind(name)
     if kind in ("set", "attribute"):
-        return _fact(name, kind, operator, value)
+        return _fact(name, kind, operator, value, one_contact)
     column = COLUMNS[name]
     if kind == "time":
         return _time(column, operator, value, now)
@@ -87,25 +99,23 @@ def _time(column: Any, operator: str, value: Any, now: datetime) -> ColumnElemen
     return sa.or_(column.is_(None), column < since)
 
 
-def _fact(name: str, kind: str, operator: str, value: Any) -> ColumnElement[bool]:
+def _fact(name: str, kind: str, operator: str, value: Any, one_contact: bool) -> ColumnElement[bool]:
     if kind == "set":
-        fact_name = name
-        has = {"contains": (True, [value]), "not_contains": (False, [value]),
-               "contains_any": (True, value), "contains_none": (False, value)}[operator]  # fmt: skip
-        return _has_fact(fact_name, has[1]) if has[0] else ~_has_fact(fact_name, has[1])
-    if operator == "is_null":
-        return ~_has_fact(name, None)
-    if operator == "is_not_null":
-        return _has_fact(name, None)
-    if operator in ("eq", "in"):
-        return _has_fact(name, [value] if operator == "eq" else value)
-    return ~_has_fact(name, [value] if operator == "neq" else value)
+        wanted, values = {"contains": (True, [value]), "not_contains": (False, [value]),
+                          "contains_any": (True, value), "contains_none": (False, value)}[operator]  # fmt: skip
+    elif operator in ("is_null", "is_not_null"):
+        wanted, values = operator == "is_not_null", None
+    else:
+        wanted, values = operator in ("eq", "in"), [value] if operator in ("eq", "neq") else value
+    if wanted and not one_contact:
+        return audience.c.contact_id.in_(_with_fact(name, values))
+    found = _with_fact(name, values).where(audience_facts.c.contact_id == audience.c.contact_id).exists()
+    return found if wanted else ~found
 
 
-def _has_fact(name: str, values: list[Any] | None) -> ColumnElement[bool]:
-    found = sa.select(audience_facts.c.contact_id).where(
-        audience_facts.c.contact_id == audience.c.contact_id, audience_facts.c.name == name
-    )
+def _with_fact(name: str, values: list[Any] | None) -> sa.Select[Any]:
+    """The contacts having fact ``name`` (with one of ``values``, if given)."""
+    having = sa.select(audience_facts.c.contact_id).where(audience_facts.c.name == name)
     if values is not None:
-        found = found.where(audience_facts.c.value.in_([str(v) for v in values]))
-    return found.exists()
+        having = having.where(audience_facts.c.value.in_([str(v) for v in values]))
+    return having

@@ -79,7 +79,7 @@ class SegmentRepository:
         return list(self.conn.execute(sa.select(segments).where(segments.c.kind == "dynamic")))
 
     def matches(self, rules: dict[str, Any], contact_id: uuid.UUID, now: datetime) -> bool:
-        query = matching_contacts(rules, now).where(audience.c.contact_id == contact_id)
+        query = matching_contacts(rules, now, one_contact=True).where(audience.c.contact_id == contact_id)
         return self.conn.execute(query).first() is not None
 
     def memberships_of(self, contact_id: uuid.UUID) -> list[Any]:
