@@ -78,7 +78,7 @@ def _answers(url: str) -> bool:
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return True
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or listening while its services still start on a busy machine
         time.sleep(0.5)
     return False
