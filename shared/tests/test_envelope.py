@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from crm_shared.envelope import ENVELOPE_SCHEMA
 from crm_shared.errors import Invalid
 from crm_shared.events import catalogue, new_envelope, parse_event
 from crm_shared.pagination import decode_cursor, encode_cursor, like_prefix
@@ -18,6 +19,13 @@ def test_an_envelope_round_trips_through_the_wire_form():
     parsed, data = parse_event(envelope.to_wire())
     assert parsed == envelope
     assert str(data["contact_id"]) == ERASED["contact_id"]
+
+
+@pytest.mark.parametrize("correlation_id", ["c", None])
+def test_the_wire_form_is_exactly_what_the_envelope_schema_dumps(correlation_id):
+    envelope = new_envelope("contact.erased", ERASED, aggregate_id="a", sequence=3, correlation_id=correlation_id)
+    assert envelope.to_wire() == ENVELOPE_SCHEMA.dump(envelope)
+    assert list(envelope.to_wire()) == list(ENVELOPE_SCHEMA.fields)
 
 
 def test_a_producer_cannot_publish_data_that_breaks_its_schema():

@@ -43,8 +43,23 @@ class Envelope:
     data: dict[str, Any]
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict published on the broker."""
-        return dict(ENVELOPE_SCHEMA.dump(self))
+        """The JSON-ready dict published on the broker: what ``EnvelopeSchema`` dumps.
+
+        Built by hand because bulk writers (a CSV import, a backlog of events) make one per
+        event and the schema's dump took about a third of writing an event to the outbox;
+        a test holds the two equal.
+        """
+        return {
+            "event_id": str(self.event_id),
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "correlation_id": self.correlation_id,
+            "aggregate_id": self.aggregate_id,
+            "sequence": self.sequence,
+            "data": dict(self.data),
+        }
 
     @classmethod
     def from_wire(cls, body: dict[str, Any]) -> Envelope:

@@ -27,7 +27,7 @@ class PublishFailed(Exception):
 class OutgoingMessage:
     exchange: str
     routing_key: str
-    body: dict[str, Any]
+    body: dict[str, Any] | str  # a str is JSON already
     message_id: str | None = None
     headers: dict[str, Any] = field(default_factory=dict)
 
@@ -150,4 +150,5 @@ def _to_amqp(message: OutgoingMessage) -> amqp.Message:
     }
     if message.message_id:
         properties["message_id"] = message.message_id
-    return amqp.Message(json.dumps(message.body, separators=(",", ":")), **properties)
+    body = message.body if isinstance(message.body, str) else json.dumps(message.body, separators=(",", ":"))
+    return amqp.Message(body, **properties)
