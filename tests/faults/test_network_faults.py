@@ -18,7 +18,6 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 from urllib.parse import unquote, urlparse
 
 import eventlet
@@ -113,14 +112,11 @@ def _queues(amqp_uri: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout
 
 
-def _cases() -> Iterator[Any]:
-    for link in LINKS:
-        for fault in FAULTS:
-            yield pytest.param(link, fault, id=f"{link}-{fault}")
+CASES = [pytest.param(link, fault, id=f"{link}-{fault}") for link in LINKS for fault in FAULTS]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("link", "fault"), list(_cases()))
+@pytest.mark.parametrize(("link", "fault"), CASES)
 def test_the_event_stream_recovers_from_a_network_fault_with_nothing_lost_or_applied_twice(
     link, fault, amqp_uri, contacts_url, ledger_url, proxies, containers
 ):

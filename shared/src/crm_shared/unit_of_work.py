@@ -70,8 +70,7 @@ class SqlUnitOfWork:
             self._envelope(event_type, data, aggregate_id, version, sequences[aggregate_id].popleft())
             for event_type, data, aggregate_id, version in self._pending
         ]
-        if envelopes:
-            self.conn.execute(self.tables.outbox.insert(), [_outbox_row(e) for e in envelopes])
+        self.write_envelopes(envelopes)
         self._transaction.commit()
         self._pending = []
         if envelopes and self._on_events_committed:
@@ -150,7 +149,8 @@ class SqlUnitOfWork:
             )
 
     def write_envelopes(self, envelopes: list[Envelope]) -> None:
-        """Bulk path: envelopes built by the caller (sequences already reserved)."""
+        """Envelopes into the outbox, in this transaction; bulk writers call it with envelopes
+        they built (sequences already reserved), ``commit`` with its pending events."""
         if envelopes:
             self.conn.execute(self.tables.outbox.insert(), [_outbox_row(e) for e in envelopes])
 
