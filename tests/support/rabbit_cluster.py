@@ -1,7 +1,8 @@
 """A RabbitMQ cluster of three private nodes on this machine, each on its own ports and data.
 
 Built from ``PrivateRabbit`` nodes: all three start together, then the second and
-third join the first (``rabbitmqctl join_cluster``). A node can then be stopped to
+third join the first (``rabbitmqctl join_cluster``), one after the other: two nodes
+joining at once race on mnesia's schema, and the loser's ``start_app`` fails. A node can then be stopped to
 see what the rest of the cluster and its clients make of the loss.
 """
 
@@ -27,7 +28,8 @@ class RabbitCluster:
     def start(self) -> None:
         self._each(lambda node: node.start())
         first = self.name(self.nodes[0])
-        self._each(lambda node: self._join(node, first), self.nodes[1:])
+        for node in self.nodes[1:]:
+            self._join(node, first)
         members = self.ctl(self.nodes[0], "eval", "length(rabbit_nodes:all_running()).")
         if members.strip() != str(len(self.nodes)):
             raise RuntimeError(f"the cluster formed with {members.strip()} running nodes")
@@ -51,10 +53,19 @@ class RabbitCluster:
                 return leader.strip()
         raise LookupError(f"no queue {queue}")
 
-    def _join(self, node: PrivateRabbit, first: str) -> None:
-        self.ctl(node, "stop_app")
-        self.ctl(node, "join_cluster", first)
-        self.ctl(node, "start_app")
+    def _join(self, node: PrivateRabbit, first: str, attempts: int = 3) -> None:
+        """Joins ``node`` to ``first``; a failed join is reset and tried again (mnesia can time out on a busy machine)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.ctl(node, "stop_app")
+                if attempt > 1:
+                    self.ctl(node, "reset")
+                self.ctl(node, "join_cluster", first)
+                self.ctl(node, "start_app")
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
 
     def _each(self, action, nodes: list[PrivateRabbit] | None = None) -> None:  # type: ignore[no-untyped-def]
         """Runs ``action`` on the nodes in parallel: each waits mostly on a subprocess."""
