@@ -1,7 +1,7 @@
 """Where a customer 360 read spends its time: the gateway's own service layer, timed and profiled in process.
 
 ``crm_gateway.service_layer.customer_record.customer_record`` runs here on the benchmark's
-store with the gateway's engine settings (``make_engine``) and unit of work; the live
+store with the gateway's engines (``make_engine``, ``make_read_engine``) and units of work; the live
 fetch answers ``ServiceUnavailable`` at once, as the open breaker does for marketing. The
 stages are timed apart (a unit of work alone, the parts query, the whole read, the JSON
 encoding of the answer), and cProfile names the top costs. What the HTTP layer adds
@@ -28,13 +28,12 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
     from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
     from crm_gateway.domain.customer_record import visible_parts
     from crm_gateway.service_layer import customer_record as record
-    from crm_shared.db import make_engine
+    from crm_shared.db import make_engine, make_read_engine
     from crm_shared.errors import ServiceUnavailable
+    from crm_shared.unit_of_work import UnitsOfWork
 
-    engine = make_engine(the_suite.gateway_url)
-
-    def new_uow() -> GatewayUnitOfWork:
-        return GatewayUnitOfWork(engine, plumbing)
+    engine, read_engine = make_engine(the_suite.gateway_url), make_read_engine(the_suite.gateway_url)
+    units = UnitsOfWork(lambda engine: GatewayUnitOfWork(engine, plumbing), engine, read_engine)
 
     def fetch_live(wanted: dict[str, Any]) -> dict[str, Any]:
         return {part: ServiceUnavailable("breaker open") for part in wanted}
@@ -44,24 +43,22 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
     names = [p for p in visible_parts("admin") if p != "account"]
 
     def read(contact_id: uuid.UUID) -> str:
-        return json.dumps(record.customer_record(new_uow, contact_id, "admin", fetch_live))
+        return json.dumps(record.customer_record(units, contact_id, "admin", fetch_live))
 
     def unit_of_work_only(_: uuid.UUID) -> None:
-        with new_uow():
-            pass
+        units.read(lambda uow: None)
 
     def parts_query(contact_id: uuid.UUID) -> None:
-        with new_uow() as uow:
-            uow.customers.parts_with_account(contact_id, names)
+        units.read(lambda uow: uow.customers.parts_with_account(contact_id, names))
 
     for contact_id in ids[:50]:  # warm: pool, statement cache
         read(contact_id)
     stages = {
-        "unit of work alone (pool checkout with pre-ping, begin, rollback)": _timed(unit_of_work_only, ids),
-        "unit of work + parts_with_account (one SELECT, JSONB decoded)": _timed(parts_query, ids),
+        "a read's unit of work alone (pool checkout, no transaction)": _timed(unit_of_work_only, ids),
+        "read: parts_with_account (one SELECT, JSONB decoded)": _timed(parts_query, ids),
         "whole read: customer_record + json.dumps": _timed(read, ids),
     }
-    answers = [record.customer_record(new_uow, contact_id, "admin", fetch_live) for contact_id in ids[:200]]
+    answers = [record.customer_record(units, contact_id, "admin", fetch_live) for contact_id in ids[:200]]
     stages["json.dumps of the answer alone"] = _timed(json.dumps, answers)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -69,7 +66,9 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
         read(contact_id)
     profiler.disable()
     plan = _explain(engine, ids[0], names)
-    engine.dispose()
+    for each in (engine, read_engine):
+        if each is not None:
+            each.dispose()
     report = {
         "calls": calls,
         "stages_ms": stages,

@@ -85,6 +85,21 @@ def make_engine(url: str, **overrides: Any) -> Engine:
     return sa.create_engine(url, **options)
 
 
+def make_read_engine(url: str) -> Engine | None:
+    """PostgreSQL: an engine for single reads outside a transaction, or None where the main one serves.
+
+    A read on the main engine is four round trips: the pool's ping, BEGIN, the SELECT and
+    ROLLBACK. Here it is one: autocommit (no BEGIN, and a ROLLBACK the driver need not
+    send) and no ping; ``UnitsOfWork.read`` retries once a read whose pooled connection
+    had died. Its own pool of 20 is enough for single SELECTs that return at once.
+    """
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return None
+    options = {"pool_size": 20, "max_overflow": 0, "pool_pre_ping": False, "pool_recycle": 1800}
+    return sa.create_engine(url, isolation_level="AUTOCOMMIT", **options)
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

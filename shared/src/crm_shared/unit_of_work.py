@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -177,3 +177,39 @@ def _outbox_row(envelope: Envelope) -> dict[str, Any]:
         "envelope": envelope.to_wire(),
         "created_at": envelope.occurred_at,
     }
+
+
+UnitOfWork = TypeVar("UnitOfWork", bound=SqlUnitOfWork)
+Answer = TypeVar("Answer")
+
+
+class UnitsOfWork(Generic[UnitOfWork]):
+    """A worker's way to the database: ``units()`` opens a transaction, ``units.read(query)`` one read.
+
+    ``read`` runs ``query`` on a unit of work outside any transaction, on the read engine
+    where there is one (``crm_shared.db.make_read_engine``): the statements see no common
+    snapshot, so it suits one SELECT, a hot read path's. A pooled connection the server
+    dropped fails the first try and renews the pool; the read is then tried once more.
+    """
+
+    def __init__(
+        self, open_unit: Callable[[Engine], UnitOfWork], engine: Engine, read_engine: Engine | None = None
+    ) -> None:
+        self._open_unit = open_unit
+        self._engine = engine
+        self._read_engine = read_engine or engine
+
+    def __call__(self) -> UnitOfWork:
+        return self._open_unit(self._engine)
+
+    def read(self, query: Callable[[UnitOfWork], Answer]) -> Answer:
+        try:
+            return self._read_once(query)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return self._read_once(query)
+
+    def _read_once(self, query: Callable[[UnitOfWork], Answer]) -> Answer:
+        with self._open_unit(self._read_engine) as unit:
+            return query(unit)

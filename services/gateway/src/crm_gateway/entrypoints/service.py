@@ -41,7 +41,7 @@ from crm_shared.asyncapi import asyncapi_document
 from crm_shared.contracts.customers import TimelineQuerySchema
 from crm_shared.contracts.gateway import AuditPageSchema, AuditQuerySchema
 from crm_shared.contracts.loading import load, parse_id, schema_instance
-from crm_shared.db import utcnow
+from crm_shared.db import is_unavailable, utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.errors import CrmError, ServiceUnavailable
 from crm_shared.events import catalogue
@@ -119,9 +119,8 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
             # The service's queue does not exist yet: it has never run. As unavailable as a timeout.
             unavailable = ServiceUnavailable(f"the {route.service} service is not running")
             response = problems.for_error(unavailable, correlation_id)
-        except Exception:
-            log.exception("unexpected error", extra={"route": route.name})
-            response = problems.for_error(RuntimeError(), correlation_id)
+        except Exception as error:
+            response = problems.for_error(_unexpected(error, route), correlation_id)
         if route.writes and principal is not None:
             self._audit(route, request, principal, response.status_code, correlation_id)
         return _with_correlation_id(response)
@@ -237,8 +236,7 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
         return self.auth.principal(request, self._lookup_key)
 
     def _lookup_key(self, key_hash: str) -> Any:
-        with self.db() as uow:
-            return uow.api_keys.active_by_hash(key_hash)
+        return self.db.read(lambda uow: uow.api_keys.active_by_hash(key_hash))
 
 
 def _collect(replies: dict[str, Any], results: dict[str, Any], deadline: float) -> None:
@@ -270,6 +268,15 @@ def _outcome(reply: Any) -> Any:
     except Exception as error:  # noqa: BLE001 - e.g. a service too old to have the method
         log.warning("a customer part could not be fetched", extra={"error_type": type(error).__name__})
         return ServiceUnavailable("the service could not give this part")
+
+
+def _unexpected(error: Exception, route: Route) -> Exception:
+    """The gateway's own database out of reach is a 503 to retry; anything else is a bug, logged."""
+    if is_unavailable(error):
+        log.warning("the gateway's database is unavailable", extra={"route": route.name})
+        return ServiceUnavailable("The gateway cannot reach its database; try again shortly.")
+    log.exception("unexpected error", extra={"route": route.name})
+    return error
 
 
 def _json(body: Any, status: int = 200) -> Response:

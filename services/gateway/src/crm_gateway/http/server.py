@@ -5,20 +5,27 @@ and a failure outside the worker (say, while the container stops) with the
 exception's text. Every gateway endpoint uses ``gateway_http`` instead of nameko's
 ``http``, so these answers too are ``application/problem+json``, carry
 ``X-Correlation-ID`` and never show an exception's text.
+
+eventlet's own access log is off: it writes the raw request line, whose query string
+can hold what a client searched for (an email, a name), and an erased contact must
+leave no trace in the logs. Each request is logged instead as one structured line
+naming the route pattern, never the path or query.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
+import time
 from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
+from eventlet import wsgi
 from eventlet.event import Event
 from nameko.exceptions import ContainerBeingKilled
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
@@ -26,6 +33,7 @@ from crm_gateway.http import problems
 from crm_shared.runtime.correlation import CORRELATION_HEADER, bind_correlation_id
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("crm_gateway.access")
 
 _ROUTING_PROBLEMS = {
     404: ("Not found", "There is no such endpoint."),
@@ -49,10 +57,13 @@ class ProblemWsgiApp(WsgiApp):  # type: ignore[misc]
     """nameko's WSGI app, with routing failures (404, 405) as problems."""
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.perf_counter()
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
+        route = "(unrouted)"
         try:
             provider, values = adapter.match()
+            route = provider.url
             request.path_values = values  # type: ignore[attr-defined]  # where nameko's handler looks
             response = provider.handle_request(request)
         except HTTPException as error:
@@ -63,12 +74,35 @@ class ProblemWsgiApp(WsgiApp):  # type: ignore[misc]
                 headers["Allow"] = ", ".join(error.valid_methods)
             title, detail = _ROUTING_PROBLEMS.get(error.code, (error.name, "The request could not be routed."))
             response = problem(error.code, title, detail, request, headers)
+        if access_log.isEnabledFor(logging.INFO):
+            _log_access(request.method, route, response, started)
         return response(environ, start_response)
+
+
+def _log_access(method: str, route: str, response: Response, started: float) -> None:
+    access_log.info(
+        "%s %s %s",
+        method,
+        route,
+        response.status_code,
+        extra={
+            "method": method,
+            "route": route,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "correlation_id": response.headers.get(CORRELATION_HEADER),
+        },
+    )
 
 
 class ProblemWebServer(WebServer):  # type: ignore[misc]
     def get_wsgi_app(self) -> ProblemWsgiApp:
         return ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock: Any, wsgi_app: Any, protocol: Any = HttpOnlyProtocol, debug: bool = False) -> Any:
+        return wsgi.Server(
+            sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug, log=log, log_output=False
+        )
 
     def process_request(self, sock: Any, address: Any) -> None:
         # eventlet's server sends headers and a large body in two writes; with Nagle's

@@ -29,8 +29,10 @@ from crm_shared.db import utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.errors import CrmError, Gone, Moved, NotFound, ServiceUnavailable
 from crm_shared.events import EventType
+from crm_shared.unit_of_work import UnitsOfWork
 
 NewUow = Callable[[], GatewayUnitOfWork]
+Units = UnitsOfWork[GatewayUnitOfWork]
 Apply = Callable[[GatewayUnitOfWork, Envelope], None]
 
 
@@ -177,21 +179,21 @@ LIVE_CALLS: dict[str, Callable[[uuid.UUID], LiveCall]] = {
 }
 
 
-def customer_record(new_uow: NewUow, contact_id: uuid.UUID, role: str, fetch_live: FetchLive) -> dict[str, Any]:
+def customer_record(units: Units, contact_id: uuid.UUID, role: str, fetch_live: FetchLive) -> dict[str, Any]:
     """The record as ``role`` may see it; never waits on a service longer than ``fetch_live`` allows."""
     wanted = visible_parts(role)
-    with new_uow() as uow:
-        stored, account = uow.customers.parts_with_account(contact_id, [p for p in wanted if p != "account"])
-        if not stored:  # merging and erasing remove every part: only then can the contact be retired
-            _refuse_retired(uow, contact_id)
+    names = [part for part in wanted if part != "account"]
+    stored, account = units.read(lambda uow: uow.customers.parts_with_account(contact_id, names))
+    if not stored:  # merging and erasing remove every part: only then can the contact be retired
+        units.read(lambda uow: _refuse_retired(uow, contact_id))
     parts: dict[str, Any] = {part: held.data for part, held in stored.items() if held.data is not None}
     as_of: dict[str, datetime | None] = {part: stored[part].as_of for part in parts}
     missing = {part: LIVE_CALLS[part](contact_id) for part in wanted if part in LIVE_CALLS and part not in parts}
     fetched = fetch_live(missing) if missing else {}
     unavailable = _take_fetched(fetched, parts, as_of, contact_id, nothing_stored=not stored)
     if "account" in wanted:
-        _add_account(new_uow, parts, as_of, unavailable, fetch_live, account)
-    _store_fetched(new_uow, contact_id, {part: parts[part] for part in fetched if part in parts}, as_of)
+        _add_account(units, parts, as_of, unavailable, fetch_live, account)
+    _store_fetched(units, contact_id, {part: parts[part] for part in fetched if part in parts}, as_of)
     ordered = {part: parts[part] for part in wanted if part in parts}
     return assemble(str(contact_id), ordered, {p: as_of.get(p) for p in ordered}, unavailable)
 
