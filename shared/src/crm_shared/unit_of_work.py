@@ -187,8 +187,10 @@ class UnitsOfWork(Generic[UnitOfWork]):
     """A worker's way to the database: ``units()`` opens a transaction, ``units.read(query)`` one read.
 
     ``read`` runs ``query`` on a unit of work outside any transaction, on the read engine
-    where there is one (``crm_shared.db.make_read_engine``): the statements see no common
-    snapshot, so it suits one SELECT, a hot read path's. A pooled connection the server
+    where there is one (``crm_shared.db.make_read_engine``). Each statement is its own
+    transaction, which under PostgreSQL's READ COMMITTED is the snapshot it would have had
+    in one; it suits the hot read paths. A read that needs a transaction (``SET LOCAL``,
+    ``FOR UPDATE``) uses ``crm_shared.commands.read``. A pooled connection the server
     dropped fails the first try and renews the pool; the read is then tried once more.
     """
 

@@ -62,7 +62,7 @@ class ContactsService:
     @rpc
     def get_contact(self, contact_id: str) -> Any:
         """The contact's current representation."""
-        return read(self.db, partial(contacts.get_contact, contact_id=parse_id(contact_id, "contact_id")))
+        return self.db.read(partial(contacts.get_contact, contact_id=parse_id(contact_id, "contact_id")))
 
     @rpc
     def update_contact(
@@ -83,7 +83,7 @@ class ContactsService:
     @rpc
     def search_contacts(self, query: dict[str, Any]) -> Any:
         """Prefix search on name, email, phone or company, with filters; cursor-paginated."""
-        return read(self.db, partial(contacts.search_contacts, filters=load(SEARCH, query)))
+        return self.db.read(partial(contacts.search_contacts, filters=load(SEARCH, query)))
 
     @rpc
     def find_duplicates(self, contact_id: str) -> Any:
