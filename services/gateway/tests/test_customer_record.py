@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from crm_gateway.adapters.customer_repository import read_parts_statement
 from crm_shared.events import new_envelope
 from crm_shared.publisher import ConfirmedPublisher, OutgoingMessage
 
@@ -109,6 +110,12 @@ def test_a_role_sees_only_the_parts_of_its_areas(api: Api, publisher: ConfirmedP
     assert "sales" not in support_view["unavailable"] and "sales" not in support_view["as_of"]
     assert support_view["contact"]["id"] == contact_id
     assert "sales" in record(api, contact_id, role="sales").json()
+
+
+def test_the_read_query_writes_nothing_but_part_names_into_its_sql() -> None:
+    assert "'consents'" in str(read_parts_statement(("contact", "consents")))
+    with pytest.raises(ValueError):
+        read_parts_statement(("contact", "x' OR '1'='1"))
 
 
 def test_a_merged_contact_redirects_to_the_survivor_and_an_erased_one_is_gone(api: Api) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,21 +23,30 @@ from crm_gateway.domain.customer_record import StoredPart
 from crm_shared.db import dialect_insert
 from crm_shared.pagination import after_cursor, page_after
 
-# The read path's one query, built once: composing it per request cost more than running it.
+# The read path's one query, built once per set of parts: composing it per request cost
+# more than running it. The part names are the record's own constants, written into the
+# SQL: an expanding IN parameter is rendered again on every execution (6% of a read's CPU).
 _ACCOUNT = customer_accounts.alias("account")
-_PARTS_WITH_ACCOUNT = (
-    sa.select(
-        customer_parts,
-        _ACCOUNT.c.data.label("account_data"),
-        _ACCOUNT.c.sequence.label("account_sequence"),
-        _ACCOUNT.c.as_of.label("account_as_of"),
+
+
+@lru_cache(maxsize=64)
+def read_parts_statement(names: tuple[str, ...]) -> sa.Select[Any]:
+    """The stored parts ``names`` of ``:contact_id`` and the account of its contact part."""
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"not part names: {names!r}")
+    return (
+        sa.select(
+            customer_parts,
+            _ACCOUNT.c.data.label("account_data"),
+            _ACCOUNT.c.sequence.label("account_sequence"),
+            _ACCOUNT.c.as_of.label("account_as_of"),
+        )
+        .outerjoin(_ACCOUNT, _ACCOUNT.c.account_id == customer_parts.c.account_id)
+        .where(
+            customer_parts.c.contact_id == sa.bindparam("contact_id"),
+            customer_parts.c.part.in_([sa.literal_column(f"'{name}'") for name in names]),
+        )
     )
-    .outerjoin(_ACCOUNT, _ACCOUNT.c.account_id == customer_parts.c.account_id)
-    .where(
-        customer_parts.c.contact_id == sa.bindparam("contact_id"),
-        customer_parts.c.part.in_(sa.bindparam("names", expanding=True)),
-    )
-)
 
 
 class CustomerRecordRepository:
@@ -71,7 +81,7 @@ class CustomerRecordRepository:
     ) -> tuple[dict[str, StoredPart], StoredPart | None]:
         """The stored parts and the account of the stored contact part, in one query (the read path)."""
         parts, account = {}, None
-        for row in self.conn.execute(_PARTS_WITH_ACCOUNT, {"contact_id": contact_id, "names": list(names)}):
+        for row in self.conn.execute(read_parts_statement(tuple(names)), {"contact_id": contact_id}):
             parts[row.part] = StoredPart(row.data, row.sequence, row.as_of)
             if row.account_data is not None:
                 account = StoredPart(row.account_data, row.account_sequence, row.account_as_of)

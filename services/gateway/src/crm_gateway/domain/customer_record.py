@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from crm_gateway.domain.roles import may
@@ -30,6 +31,7 @@ class StoredPart:
     as_of: datetime | None
 
 
+@lru_cache(maxsize=64)  # asked on every 360 read; the answer depends on the role alone
 def visible_parts(role: str) -> tuple[str, ...]:
     """The parts a role may read, in the record's order; the rest are left out, never leaked."""
     return tuple(part for part, owner in OWNER_OF_PART.items() if may(role, owner, writes=False))
