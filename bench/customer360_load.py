@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,13 +172,19 @@ def _one_write(client: _Client, store: Any, contact_id: str, number: int) -> dic
         return status == 200 and json.loads(body)["contact"]["job_title"] == title
 
     seen = _until(shown, acknowledged)
+    written = datetime.fromisoformat(json.loads(body)["updated_at"]).timestamp()  # the service's write, its clock
     return {
         "status": 200,
         "stored_from_ack": None if stored is None else stored - acknowledged,
+        "from_written": None if seen is None else seen + _WALL_MINUS_PERF - written,
         "from_sent": None if seen is None else seen - sent,
         "from_ack": None if seen is None else seen - acknowledged,
         "polls": polls,
     }
+
+
+# Turns perf_counter readings into wall-clock times, comparable with a service's timestamps.
+_WALL_MINUS_PERF = time.time() - time.perf_counter()
 
 
 def _until(check: Any, since: float) -> float | None:
@@ -239,6 +246,7 @@ def freshness_under_load(
         "applied_in_store_from_write_acknowledged": latency_summary(
             [r["stored_from_ack"] for r in results if r.get("stored_from_ack") is not None]
         ),
+        "lag_from_write_in_service": latency_summary([r["from_written"] for r in seen]),
         "lag_from_write_sent": latency_summary([r["from_sent"] for r in seen]),
         "lag_from_write_acknowledged": latency_summary([r["from_ack"] for r in seen]),
         "polls_per_write_mean": round(sum(r["polls"] for r in seen) / len(seen), 1) if seen else None,
@@ -247,5 +255,7 @@ def freshness_under_load(
     errors = [r for r in results if r["status"] != 200][:3]
     if errors:
         report["first_errors"] = errors
-    log(f"freshness: {json.dumps({k: report[k] for k in ('writes', 'lag_from_write_sent', 'failed_writes')})}")
+    log(
+        f"freshness: {json.dumps({k: report[k] for k in ('writes', 'lag_from_write_in_service', 'lag_from_write_sent', 'failed_writes')})}"
+    )
     return report
