@@ -94,10 +94,8 @@ class CustomerRecordRepository:
         stored: StoredPart,
         account_id: uuid.UUID | None = None,
     ) -> None:
-        values = {"data": stored.data, "sequence": stored.sequence, "as_of": stored.as_of, "account_id": account_id}
-        insert = dialect_insert(self.conn)(customer_parts).values(contact_id=contact_id, part=part, **values)
-        # One statement: a live fetch and an event may store the same part at once.
-        self.conn.execute(insert.on_conflict_do_update(index_elements=["contact_id", "part"], set_=values))
+        """Store an event's part, unless a newer one is stored: whichever of two writers commits last."""
+        self._upsert_part(contact_id, part, stored, account_id, customer_parts.c.sequence < stored.sequence)
 
     def fill_part(self, contact_id: uuid.UUID, part: str, stored: StoredPart, account_id: uuid.UUID | None) -> None:
         """Store a part fetched live, unless an event stored a newer one meanwhile."""
@@ -105,7 +103,30 @@ class CustomerRecordRepository:
         if current is not None and current.data is not None:
             return
         sequence = current.sequence if current is not None else 0
-        self.put_part(contact_id, part, StoredPart(stored.data, sequence, stored.as_of), account_id)
+        # A stale part keeps its sequence, and the live fill takes it over.
+        self._upsert_part(
+            contact_id,
+            part,
+            StoredPart(stored.data, sequence, stored.as_of),
+            account_id,
+            customer_parts.c.sequence <= sequence,
+        )
+
+    def _upsert_part(
+        self,
+        contact_id: uuid.UUID,
+        part: str,
+        stored: StoredPart,
+        account_id: uuid.UUID | None,
+        replaces: sa.ColumnElement[bool],
+    ) -> None:
+        # One statement, its condition checked against the newest committed row: a live fetch
+        # and an event, or two events, may both have read the old part before either wrote.
+        values = {"data": stored.data, "sequence": stored.sequence, "as_of": stored.as_of, "account_id": account_id}
+        insert = dialect_insert(self.conn)(customer_parts).values(contact_id=contact_id, part=part, **values)
+        self.conn.execute(
+            insert.on_conflict_do_update(index_elements=["contact_id", "part"], set_=values, where=replaces)
+        )
 
     def mark_stale(self, contact_id: uuid.UUID, keep: Iterable[str] = ()) -> None:
         """Parts to fetch live on the next read; their sequences stay, so late events stay ignored."""
@@ -127,7 +148,11 @@ class CustomerRecordRepository:
     def put_account(self, account_id: uuid.UUID, stored: StoredPart) -> None:
         values = {"data": stored.data, "sequence": stored.sequence, "as_of": stored.as_of}
         insert = dialect_insert(self.conn)(customer_accounts).values(account_id=account_id, **values)
-        self.conn.execute(insert.on_conflict_do_update(index_elements=["account_id"], set_=values))
+        self.conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["account_id"], set_=values, where=customer_accounts.c.sequence < stored.sequence
+            )
+        )
 
     def add_timeline_entry(self, entry: dict[str, Any]) -> None:
         insert = dialect_insert(self.conn)(timeline_entries).values(**entry)
