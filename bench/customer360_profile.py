@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import cProfile
 import io
-import json
 import pstats
 import random
 import time
@@ -26,7 +25,7 @@ from bench.harness import Suite, latency_summary, log
 def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int) -> dict[str, Any]:
     from crm_gateway.adapters.tables import plumbing
     from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
-    from crm_gateway.domain.customer_record import visible_parts
+    from crm_gateway.domain.customer_record import record_json, visible_parts
     from crm_gateway.service_layer import customer_record as record
     from crm_shared.db import make_engine, make_read_engine
     from crm_shared.errors import ServiceUnavailable
@@ -43,7 +42,7 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
     names = [p for p in visible_parts("admin") if p != "account"]
 
     def read(contact_id: uuid.UUID) -> str:
-        return json.dumps(record.customer_record(units, contact_id, "admin", fetch_live))
+        return record_json(record.customer_record(units, contact_id, "admin", fetch_live))
 
     def unit_of_work_only(_: uuid.UUID) -> None:
         units.read(lambda uow: None)
@@ -55,11 +54,11 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
         read(contact_id)
     stages = {
         "a read's unit of work alone (pool checkout, no transaction)": _timed(unit_of_work_only, ids),
-        "read: parts_with_account (one SELECT, JSONB decoded)": _timed(parts_query, ids),
-        "whole read: customer_record + json.dumps": _timed(read, ids),
+        "read: parts_with_account (one SELECT, parts as JSON text)": _timed(parts_query, ids),
+        "whole read: customer_record + record_json": _timed(read, ids),
     }
     answers = [record.customer_record(units, contact_id, "admin", fetch_live) for contact_id in ids[:200]]
-    stages["json.dumps of the answer alone"] = _timed(json.dumps, answers)
+    stages["record_json of the answer alone"] = _timed(record_json, answers)
     profiler = cProfile.Profile()
     profiler.enable()
     for contact_id in ids:
@@ -72,7 +71,7 @@ def profile_customer_record(the_suite: Suite, contact_ids: list[str], calls: int
     report = {
         "calls": calls,
         "stages_ms": stages,
-        "answer_bytes_mean": round(sum(len(json.dumps(a)) for a in answers) / len(answers)),
+        "answer_bytes_mean": round(sum(len(record_json(a)) for a in answers) / len(answers)),
         "explain_parts_with_account": plan,
         "cprofile_by_tottime": _top(profiler, "tottime"),
         "cprofile_by_cumulative": _top(profiler, "cumulative"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from crm_gateway.domain.breaker import Breaker
-from crm_gateway.domain.customer_record import StoredPart, supersedes, visible_parts
+from crm_gateway.domain.customer_record import EncodedJson, StoredPart, record_json, supersedes, visible_parts
 from crm_gateway.domain.rate_limit import RateLimits
 from crm_gateway.domain.webhooks import address_allowed, next_attempt, sign, signature_header, wants
 
@@ -73,3 +74,13 @@ def test_only_public_addresses_unless_a_network_is_allowed():
     for private in ("10.1.2.3", "127.0.0.1", "169.254.169.254", "::1", "192.168.0.1", "fc00::1"):
         assert not address_allowed(private, []), private
     assert address_allowed("127.0.0.1", ["127.0.0.0/8"])
+
+
+def test_a_record_answers_its_stored_parts_as_they_were_stored_and_encodes_the_rest() -> None:
+    stored = EncodedJson('{"id": "c1", "tags": ["vip"]}')
+    record = {"contact_id": "c1", "contact": stored, "sales": {"open": []}, "unavailable": ["support"]}
+
+    text = record_json(record)
+
+    assert stored in text
+    assert json.loads(text) == {**record, "contact": {"id": "c1", "tags": ["vip"]}}

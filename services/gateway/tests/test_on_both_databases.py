@@ -6,6 +6,8 @@ import uuid
 
 import eventlet
 
+from crm_shared.testing import eventually
+
 CONTACTS = "/api/v1/contacts"
 
 
@@ -50,3 +52,21 @@ def test_merged_contacts_redirect_and_erased_ones_are_gone(api_on_each_database)
 
     assert api.delete(f"{CONTACTS}/{survivor['id']}").status_code == 200
     assert api.get(f"{CONTACTS}/{survivor['id']}").status_code == 410
+
+
+def test_the_customer_record_serves_the_stored_contact_with_its_account(api_on_each_database):
+    api = api_on_each_database
+    account = api.post("/api/v1/accounts", json={"name": f"Acme {uuid.uuid4().hex[:6]}"}).json()
+    contact = api.new_contact(first_name="Grace", account_id=account["id"])
+    url = f"/api/v1/customers/{contact['id']}"
+
+    def stored_with_account():
+        answer = api.get(url).json()
+        return answer if answer.get("as_of", {}).get("account") and "contact" in answer["as_of"] else None
+
+    record = eventually(stored_with_account)
+    api.patch(f"{CONTACTS}/{contact['id']}", json={"job_title": "Admiral"}, headers={"If-Match": '"1"'})
+    changed = eventually(lambda: api.get(url).json()["contact"]["job_title"] == "Admiral")
+
+    assert record["contact"]["first_name"] == "Grace" and record["account"]["id"] == account["id"]
+    assert changed

@@ -19,7 +19,7 @@ from crm_gateway.adapters.tables import (
     timeline_entries,
     webhook_deliveries,
 )
-from crm_gateway.domain.customer_record import StoredPart
+from crm_gateway.domain.customer_record import EncodedJson, StoredPart
 from crm_shared.db import dialect_insert
 from crm_shared.pagination import after_cursor, page_after
 
@@ -36,8 +36,12 @@ def read_parts_statement(names: tuple[str, ...]) -> sa.Select[Any]:
         raise ValueError(f"not part names: {names!r}")
     return (
         sa.select(
-            customer_parts,
-            _ACCOUNT.c.data.label("account_data"),
+            customer_parts.c.part,
+            customer_parts.c.sequence,
+            customer_parts.c.as_of,
+            customer_parts.c.account_id,
+            sa.cast(customer_parts.c.data, sa.Text).label("data_text"),
+            sa.cast(_ACCOUNT.c.data, sa.Text).label("account_text"),
             _ACCOUNT.c.sequence.label("account_sequence"),
             _ACCOUNT.c.as_of.label("account_as_of"),
         )
@@ -47,6 +51,10 @@ def read_parts_statement(names: tuple[str, ...]) -> sa.Select[Any]:
             customer_parts.c.part.in_([sa.literal_column(f"'{name}'") for name in names]),
         )
     )
+
+
+def _encoded(text: str | None) -> EncodedJson | None:
+    return None if text is None or text == "null" else EncodedJson(text)
 
 
 class CustomerRecordRepository:
@@ -79,12 +87,15 @@ class CustomerRecordRepository:
     def parts_with_account(
         self, contact_id: uuid.UUID, names: Iterable[str]
     ) -> tuple[dict[str, StoredPart], StoredPart | None]:
-        """The stored parts and the account of the stored contact part, in one query (the read path)."""
+        """The stored parts, as JSON text, and the account of the stored contact part, in one query.
+
+        The read path: the account is the one whose id the stored contact part names.
+        """
         parts, account = {}, None
         for row in self.conn.execute(read_parts_statement(tuple(names)), {"contact_id": contact_id}):
-            parts[row.part] = StoredPart(row.data, row.sequence, row.as_of)
-            if row.account_data is not None:
-                account = StoredPart(row.account_data, row.account_sequence, row.account_as_of)
+            parts[row.part] = StoredPart(_encoded(row.data_text), row.sequence, row.as_of)
+            if row.account_text is not None:
+                account = StoredPart(_encoded(row.account_text), row.account_sequence, row.account_as_of)
         return parts, account
 
     def put_part(

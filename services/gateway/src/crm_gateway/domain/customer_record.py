@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -22,11 +23,21 @@ SUMMARY_PARTS = ("sales", "marketing", "support")  # each kept from its service'
 SUMMARY_EVENT = "customer_summary.updated"
 
 
+class EncodedJson(str):
+    """A stored part's JSON text as the database gives it, answered as it is.
+
+    Decoding a part only to encode it again was a tenth of a 360 read's CPU.
+    """
+
+    def decoded(self) -> Any:
+        return json.loads(self)
+
+
 @dataclass(frozen=True)
 class StoredPart:
     """A part as the gateway holds it; ``data`` None means it must be fetched live."""
 
-    data: dict[str, Any] | None
+    data: Any  # a dict, or EncodedJson on the read path; None when it must be fetched live
     sequence: int
     as_of: datetime | None
 
@@ -58,3 +69,12 @@ def assemble(
     record["as_of"] = {part: None if at is None else at.isoformat() for part, at in as_of.items()}
     record["unavailable"] = unavailable
     return record
+
+
+def record_json(record: dict[str, Any]) -> EncodedJson:
+    """The record as JSON text; stored parts are written as they were stored."""
+    members = (
+        f"{json.dumps(key)}: {value if isinstance(value, EncodedJson) else json.dumps(value)}"
+        for key, value in record.items()
+    )
+    return EncodedJson("{" + ", ".join(members) + "}")

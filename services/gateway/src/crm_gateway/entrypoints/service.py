@@ -21,6 +21,7 @@ from crm_gateway.adapters.tables import plumbing
 from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
 from crm_gateway.domain.apikeys import Principal
 from crm_gateway.domain.breaker import Breaker
+from crm_gateway.domain.customer_record import EncodedJson, record_json
 from crm_gateway.domain.rate_limit import RateLimits
 from crm_gateway.domain.roles import may
 from crm_gateway.entrypoints import tracking
@@ -193,8 +194,9 @@ class GatewayService(webhook_entrypoints.WebhookEntrypoints, tracking.TrackingEn
         answers["gateway"] = self.pii_inventory(subject)
         return record.privacy_inventory(subject, answers)
 
-    def customer_record(self, contact_id: str, role: str) -> dict[str, Any]:
-        return record.customer_record(self.db, parse_id(contact_id, "contact_id"), role, self._fetch_live)
+    def customer_record(self, contact_id: str, role: str) -> EncodedJson:
+        found = record.customer_record(self.db, parse_id(contact_id, "contact_id"), role, self._fetch_live)
+        return record_json(found)
 
     def customer_timeline(self, contact_id: str, role: str, query: dict[str, Any]) -> dict[str, Any]:
         page_query = load(schema_instance(TimelineQuerySchema), query)
@@ -280,7 +282,8 @@ def _unexpected(error: Exception, route: Route) -> Exception:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    text = body if isinstance(body, EncodedJson) else json.dumps(body)
+    return Response(text, status=status, mimetype="application/json")
 
 
 def _with_correlation_id(response: Response) -> Response:

@@ -17,6 +17,7 @@ from crm_gateway.adapters.unit_of_work import GatewayUnitOfWork
 from crm_gateway.domain.customer_record import (
     SUMMARY_EVENT,
     SUMMARY_PARTS,
+    EncodedJson,
     StoredPart,
     assemble,
     supersedes,
@@ -238,6 +239,10 @@ def _fact_time(data: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(updated_at) if isinstance(updated_at, str) else None
 
 
+def _as_dict(data: Any) -> dict[str, Any]:
+    return data.decoded() if isinstance(data, EncodedJson) else data  # type: ignore[no-any-return]
+
+
 def _add_account(
     new_uow: NewUow,
     parts: dict[str, Any],
@@ -250,11 +255,14 @@ def _add_account(
     if contact is None:
         unavailable.append("account")
         return
-    account_id = contact.get("account_id")
+    if isinstance(contact, EncodedJson) and held is not None:  # read with the stored contact, by its account id
+        parts["account"], as_of["account"] = held.data, held.as_of
+        return
+    account_id = _as_dict(contact).get("account_id")
     if account_id is None:
         parts["account"], as_of["account"] = None, None
         return
-    if held is None or held.data is None or held.data.get("id") != account_id:
+    if held is None or held.data is None or _as_dict(held.data).get("id") != account_id:
         with new_uow() as uow:  # the contact came live: its account was not read with it
             held = uow.customers.account(_contact_id(account_id))
     if held is not None:
