@@ -62,3 +62,16 @@ def test_sqlite_reads_on_its_one_engine(tmp_path):
 
     assert make_read_engine(url) is None
     assert answer == 1
+
+
+def test_postgresql_reads_start_no_parallel_workers_and_no_jit(postgres_server):
+    read_engine = make_read_engine(postgres_server)
+    assert read_engine is not None
+    try:
+        with read_engine.connect() as conn:
+            workers = conn.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar()
+            jit = conn.execute(sa.text("SHOW jit")).scalar()
+    finally:
+        read_engine.dispose()
+
+    assert (workers, jit) == ("0", "off")

@@ -32,23 +32,28 @@ def like_prefix(text: str) -> str:
     return escaped + "%"
 
 
-def after_cursor(cursor: str, first: Any, second: Any, *, descending: bool = False) -> Any:
-    """Keyset condition: rows after (or, newest first, before) the cursor's (first, second) key.
+def cursor_key(cursor: str, first: Any, second: Any) -> tuple[Any, Any]:
+    """The cursor's (first, second) key as values of the columns ``first`` and ``second``.
 
     ``first`` is a timestamp or text column, ``second`` the UUID primary key that breaks ties.
     """
     import uuid
     from datetime import datetime
 
-    import sqlalchemy as sa
-
     first_text, second_text = decode_cursor(cursor, 2)
     try:
         is_time = first.type.python_type is datetime
         first_value: Any = datetime.fromisoformat(first_text) if is_time else first_text
-        second_value = uuid.UUID(second_text)
+        return first_value, uuid.UUID(second_text)
     except ValueError:
         raise Invalid("The cursor is not valid.", fields={"cursor": ["Not a valid cursor."]}) from None
+
+
+def after_cursor(cursor: str, first: Any, second: Any, *, descending: bool = False) -> Any:
+    """Keyset condition: rows after (or, newest first, before) the cursor's (first, second) key."""
+    import sqlalchemy as sa
+
+    first_value, second_value = cursor_key(cursor, first, second)
     key = sa.tuple_(first, second)
     bound = sa.tuple_(sa.literal(first_value, type_=first.type), sa.literal(second_value, type_=second.type))
     return key < bound if descending else key > bound

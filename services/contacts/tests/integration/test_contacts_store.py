@@ -172,6 +172,24 @@ def test_erasure_leaves_no_personal_data_and_a_tombstone(new_uow):
     assert outbox_types(new_uow) == [("contact.erased", 3)]
 
 
+def test_search_gives_one_answer_whichever_way_the_probe_decides(new_uow, monkeypatch):
+    from crm_contacts.adapters import contacts_repository
+
+    def samson(i: int) -> str:  # each matches "sam" four times: first and last name, two emails
+        emails = [{"address": f"sam{i}@s.com"}, {"address": f"sam{i}@t.com"}]
+        return create(new_uow, first_name=f"Sam{i}", last_name="Samson", emails=emails)["id"]
+
+    ids = [samson(i) for i in range(3)]
+    answers = {}
+    # by primary key (3 contacts, 12 hits); ordered scan as too many contacts; as too many hits
+    for selective, probe_hits in ((3, 2000), (2, 2000), (1000, 5)):
+        monkeypatch.setattr(contacts_repository, "SELECTIVE_MATCHES", selective)
+        monkeypatch.setattr(contacts_repository, "PROBE_HITS", probe_hits)
+        found = read(new_uow, partial(handlers.search_contacts, filters={"q": "sam", "limit": 10}))
+        answers[(selective, probe_hits)] = [c["id"] for c in found["items"]]
+    assert list(answers.values()) == [ids] * 3
+
+
 def test_search_gives_the_same_answer_when_the_prefix_matches_many_contacts(new_uow, monkeypatch):
     from crm_contacts.adapters import contacts_repository
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from crm_contacts.domain.model import DOCUMENT_FIELDS, EMPTY_MARKETING, Contact
 from crm_contacts.domain.normalise import phone_search_key, search_key
 from crm_shared.db import is_postgres
 from crm_shared.errors import StaleVersion
-from crm_shared.pagination import after_cursor, like_prefix, page_after
+from crm_shared.pagination import cursor_key, like_prefix, page_after
 
 NAME_KEYS = ("first_key", "last_key", "full_key")
 COLUMN_FIELDS = (
@@ -69,33 +70,149 @@ def contact_from_row(row: Row[Any]) -> Contact:
     )
 
 
+# At most this many matching contacts are fetched by primary key and sorted; more, and the
+# matches are dense enough for the scan in page order to fill a page at once. Deciding
+# reads at most PROBE_HITS hits: one contact can match in several places (a first name and
+# two emails), so the hits are counted, and the distinct contacts among them.
 SELECTIVE_MATCHES = 1_000
+PROBE_HITS = 2_000
+LIVE = (contacts.c.erased_at.is_(None), contacts.c.merged_into.is_(None))
+FILTERS = ("q", "phone", "spaced", "tag", "lifecycle_stage", "owner", "account_id", "updated_since", "cursor")
 
 
-class PrefixMatch:
-    """Where a search prefix can match: each place as an index-served select, and all as one OR."""
+def _prefix(column: Any, parameter: str) -> Any:
+    return column.like(sa.bindparam(parameter), escape="\\")
 
-    def __init__(self, q: str) -> None:
-        pattern = like_prefix(search_key(q) or "")
-        phone = phone_search_key(q)
-        # A query like "+1415" is the same pattern as text and as a phone: look it up once.
-        identity_patterns = list(dict.fromkeys([pattern, *([like_prefix(phone)] if phone else [])]))
-        names = [contacts.c[key].like(pattern, escape="\\") for key in NAME_KEYS]
-        identities = [
-            sa.select(contact_identities.c.contact_id.label("id")).where(
-                contact_identities.c.value.like(p, escape="\\")
+
+def _any_of(column: Any, ids: sa.Select[Any], postgres: bool) -> Any:
+    """``column IN (ids)``; on PostgreSQL ``= ANY(ARRAY(ids))``, computed once and then looked
+    up in the column's index, where a join planned for many rows would read the whole table."""
+    return column == sa.any_(sa.func.array(ids.scalar_subquery())) if postgres else column.in_(ids)
+
+
+def _prefix_match(shape: frozenset[str], postgres: bool) -> tuple[list[Any], Any]:
+    """Where ``:pattern`` (and ``:phone_pattern``) can match: each place as an index-served
+    select of contact ids, and all places as one condition on ``contacts``.
+
+    The full name ("first last") can only match where the first or last name does unless
+    the pattern has a space, so it is looked at only then.
+    """
+    name_keys = NAME_KEYS if "spaced" in shape else ("first_key", "last_key")
+    names = [_prefix(contacts.c[key], "pattern") for key in name_keys]
+    identities = [
+        sa.select(contact_identities.c.contact_id.label("id")).where(_prefix(contact_identities.c.value, parameter))
+        for parameter in ("pattern", *(["phone_pattern"] if "phone" in shape else []))
+    ]
+    companies = sa.select(accounts.c.id).where(_prefix(accounts.c.name_key, "pattern"))
+    branches = [
+        *(sa.select(contacts.c.id).where(name) for name in names),
+        *identities,
+        sa.select(contacts.c.id).where(_any_of(contacts.c.account_id, companies, postgres)),
+    ]
+    any_place = sa.or_(*names, *(contacts.c.id.in_(i) for i in identities), contacts.c.account_id.in_(companies))
+    return branches, any_place
+
+
+def _matches(shape: frozenset[str], postgres: bool) -> tuple[Any, Any, Any]:
+    """The first ``:probe`` hits of the pattern in each place's own index (a CTE), and
+    whether they are all of them and few enough contacts to fetch by primary key."""
+    branches, any_place = _prefix_match(shape, postgres)
+    # A limit on each place too: planned for the whole table, the company branch hashed
+    # every contact where an index lookup per matching company reads a few hundred.
+    capped = [sa.select(b.limit(sa.bindparam("probe")).subquery().c.id) for b in branches]
+    matches = sa.select(sa.union_all(*capped).subquery().c.id).limit(sa.bindparam("probe")).cte("matches")
+    selective = (
+        sa.select(
+            sa.and_(
+                sa.func.count() < sa.bindparam("probe"),
+                sa.func.count(sa.distinct(matches.c.id)) <= sa.bindparam("selective"),
             )
-            for p in identity_patterns
-        ]
-        companies = sa.select(accounts.c.id).where(accounts.c.name_key.like(pattern, escape="\\"))
-        self.branches = [
-            *(sa.select(contacts.c.id).where(name) for name in names),
-            *identities,
-            sa.select(contacts.c.id).where(contacts.c.account_id.in_(companies)),
-        ]
-        self.any_place = sa.or_(
-            *names, *(contacts.c.id.in_(i) for i in identities), contacts.c.account_id.in_(companies)
         )
+        .select_from(matches)
+        .scalar_subquery()
+    )
+    return matches, selective, any_place
+
+
+def _filter_conditions(shape: frozenset[str]) -> list[Any]:
+    conditions: list[Any] = list(LIVE)
+    if "tag" in shape:
+        conditions.append(
+            contacts.c.id.in_(sa.select(contact_tags.c.contact_id).where(contact_tags.c.tag == sa.bindparam("tag")))
+        )
+    conditions.extend(
+        contacts.c[name] == sa.bindparam(name) for name in ("lifecycle_stage", "owner", "account_id") if name in shape
+    )
+    if "updated_since" in shape:
+        conditions.append(contacts.c.updated_at >= sa.bindparam("updated_since"))
+    if "cursor" in shape:
+        after = sa.tuple_(
+            sa.bindparam("after_first", type_=contacts.c.created_at.type),
+            sa.bindparam("after_id", type_=contacts.c.id.type),
+        )
+        conditions.append(sa.tuple_(contacts.c.created_at, contacts.c.id) > after)
+    return conditions
+
+
+def _page(conditions: list[Any]) -> sa.Select[Any]:
+    return (
+        sa.select(contacts)
+        .where(*conditions)
+        .order_by(contacts.c.created_at, contacts.c.id)
+        .limit(sa.bindparam("fetch"))
+    )
+
+
+@lru_cache(maxsize=256)
+def search_statement(shape: frozenset[str], postgres: bool) -> sa.Select[Any]:
+    """The one statement of a search with these filters present, their values as parameters.
+
+    Composing it per request cost more than running it. A text search looks in each place's
+    own index first (``matches``). When that finds all the hits and few contacts (a whole
+    email, a rare name), the first branch fetches them by primary key and sorts them; an OR
+    of the places would otherwise scan the table in page order looking for them. When it
+    finds more, the matches are dense and the second branch's ordered scan fills a page at
+    once. The decision is computed once and the branch not chosen is never run.
+    """
+    conditions = _filter_conditions(shape)
+    if "q" not in shape:
+        return _page(conditions)
+    matches, selective, any_place = _matches(shape, postgres)
+    by_id = _any_of(contacts.c.id, sa.select(matches.c.id), postgres)
+    few = _page([selective, by_id, *conditions]).subquery("few")
+    many = _page([sa.not_(selective), any_place, *conditions]).subquery("many")
+    page = sa.union_all(sa.select(few), sa.select(many)).subquery("page")
+    return sa.select(page).order_by(page.c.created_at, page.c.id)
+
+
+def probe_statement(shape: frozenset[str], postgres: bool) -> sa.Select[int, int]:
+    """How a text search decides between its two paths: the hits read, and the distinct
+    contacts among them (a diagnostic; ``search_statement`` computes the same in its query)."""
+    matches, _, _ = _matches(shape, postgres)
+    return sa.select(sa.func.count(), sa.func.count(sa.distinct(matches.c.id))).select_from(matches)
+
+
+def search_parameters(filters: dict[str, Any], limit: int) -> tuple[frozenset[str], dict[str, Any]]:
+    """The shape of a search (which filters it has) and the values of its parameters."""
+    shape = {name for name in FILTERS if filters.get(name) is not None}
+    columns = ("lifecycle_stage", "owner", "account_id", "updated_since")
+    values: dict[str, Any] = {name: filters[name] for name in columns if name in shape}
+    values["fetch"] = limit + 1
+    if "q" in shape:
+        key = search_key(filters["q"]) or ""
+        pattern = like_prefix(key)
+        values.update(pattern=pattern, probe=PROBE_HITS + 1, selective=SELECTIVE_MATCHES)
+        if " " in key:
+            shape.add("spaced")
+        phone = phone_search_key(filters["q"])
+        if phone and like_prefix(phone) != pattern:  # "+1415" as text and as a phone: look it up once
+            shape.add("phone")
+            values["phone_pattern"] = like_prefix(phone)
+    if "tag" in shape:
+        values["tag"] = search_key(filters["tag"])
+    if "cursor" in shape:
+        values["after_first"], values["after_id"] = cursor_key(filters["cursor"], contacts.c.created_at, contacts.c.id)
+    return frozenset(shape), values
 
 
 class ContactRepository:
@@ -143,45 +260,9 @@ class ContactRepository:
 
     def search(self, filters: dict[str, Any], limit: int) -> tuple[list[Contact], str | None]:
         """Live contacts matching every filter, oldest first, keyset-paginated."""
-        query = sa.select(contacts).where(contacts.c.erased_at.is_(None), contacts.c.merged_into.is_(None))
-        query = query.where(*self._conditions(filters))
-        if cursor := filters.get("cursor"):
-            query = query.where(after_cursor(cursor, contacts.c.created_at, contacts.c.id))
-        rows = self.conn.execute(query.order_by(contacts.c.created_at, contacts.c.id).limit(limit + 1)).all()
+        shape, values = search_parameters(filters, limit)
+        rows = self.conn.execute(search_statement(shape, is_postgres(self.conn)), values).all()
         return page_after([contact_from_row(row) for row in rows], limit, lambda c: (c.created_at, c.id))
-
-    def _conditions(self, filters: dict[str, Any]) -> list[Any]:
-        conditions: list[Any] = []
-        if q := filters.get("q"):
-            conditions.append(self._matches_query(q))
-        if tag := filters.get("tag"):
-            tagged = sa.select(contact_tags.c.contact_id).where(contact_tags.c.tag == search_key(tag))
-            conditions.append(contacts.c.id.in_(tagged))
-        for name in ("lifecycle_stage", "owner", "account_id"):
-            if filters.get(name) is not None:
-                conditions.append(contacts.c[name] == filters[name])
-        if since := filters.get("updated_since"):
-            conditions.append(contacts.c.updated_at >= since)
-        return conditions
-
-    def _matches_query(self, q: str) -> Any:
-        """Case-insensitive prefix match on names, any email or phone, or company name.
-
-        Each place is looked up in its own index first. When that finds few contacts
-        (a whole email, a rare name) the page is fetched by primary key; an OR of the
-        places would otherwise scan the table in page order looking for them. When it
-        finds many, the matches are dense and the ordered scan fills a page at once.
-        """
-        match = PrefixMatch(q)
-        matches = sa.union_all(*match.branches)
-        capped = sa.select(matches.subquery().c.id).limit(SELECTIVE_MATCHES + 1).subquery()
-        found = self.conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar_one()
-        if found > SELECTIVE_MATCHES:
-            return match.any_place
-        if is_postgres(self.conn):
-            # ANY(ARRAY(...)) is computed once, then each id is one primary-key lookup.
-            return contacts.c.id == sa.any_(sa.func.array(matches.scalar_subquery()))
-        return contacts.c.id.in_(matches)
 
     def sharing_identity_or_account(self, contact: Contact) -> list[Contact]:
         """Live contacts that share an email or phone, or work at the same account."""
