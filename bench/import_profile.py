@@ -2,12 +2,9 @@
 
 The contacts service's import handler (``crm_contacts.service_layer.importing``) is taken
 apart into its stages and each is timed over batches of 2,000 realistic rows, as the CLI
-sends them. Then the same work done the ways proposed in ``docs/performance.md``:
-
-* ``to_wire`` as a plain dict instead of a marshmallow dump;
-* PostgreSQL ``COPY`` instead of executemany for the five tables an import writes.
-
-Finally the whole handler once under cProfile, and the outbox relay's publishing rate on
+sends them (the five tables an import writes take its rows by ``COPY``, through
+``crm_shared.db.insert_rows``). Then the whole handler once under cProfile, and the outbox
+relay's publishing rate on
 a private vhost. Single process, single core: the figures are CPU costs per row.
 Run alone: ``python -m bench.import_profile [--batches 5]``.
 """
@@ -39,12 +36,12 @@ STAGE_ORDER = (
     "normalise: new_contact (emails, phonenumbers, tags)",
     "db: account check (existing_ids)",
     "db: duplicate check (existing_identities)",
-    "db: insert contacts + identities + tags (executemany)",
-    "db: insert aggregate_sequences",
-    "present.contact (ContactSchema.dump)",
+    "db: insert contacts + identities + tags (COPY)",
+    "db: insert aggregate_sequences (COPY)",
+    "present.contact (compiled ContactSchema dump)",
     "new_envelope (dumped_by_schema=True)",
-    "envelope.to_wire (EnvelopeSchema.dump)",
-    "db: insert outbox (executemany)",
+    "outbox rows (envelope.to_wire)",
+    "db: insert outbox (COPY)",
     "db: commit",
 )
 
@@ -79,7 +76,7 @@ def run(batches: int = 5) -> dict[str, Any]:
     from crm_contacts.domain.model import new_contact
     from crm_contacts.service_layer import importing, present
     from crm_shared.commands import run_command
-    from crm_shared.db import make_engine, utcnow
+    from crm_shared.db import insert_rows, make_engine, utcnow
     from crm_shared.events import new_envelope
     from crm_shared.unit_of_work import _outbox_row
 
@@ -87,7 +84,6 @@ def run(batches: int = 5) -> dict[str, Any]:
     with migrated_contacts_database("profile") as url:
         engine = make_engine(url)
         stages: dict[str, float] = defaultdict(float)
-        proposed: dict[str, float] = defaultdict(float)
         rows_done = 0
         for number in range(batches):
             flat = list(datagen.flat_rows(BATCH, start=number * BATCH, tag="p"))
@@ -129,10 +125,9 @@ def run(batches: int = 5) -> dict[str, Any]:
                 with clock(STAGE_ORDER[10]):
                     outbox_rows = [_outbox_row(e) for e in envelopes]
                 with clock(STAGE_ORDER[11]):
-                    uow.conn.execute(plumbing.outbox.insert(), outbox_rows)
+                    insert_rows(uow.conn, plumbing.outbox, outbox_rows)
                 with clock(STAGE_ORDER[12]):
                     uow.commit()
-            _proposals(proposed, made, envelopes, engine)
             rows_done += len(rows)
 
         per_row_us = {name: round(stages[name] * 1e6 / rows_done, 1) for name in STAGE_ORDER}
@@ -141,7 +136,6 @@ def run(batches: int = 5) -> dict[str, Any]:
         result["current_per_row_us"] = per_row_us
         result["current_service_us_per_row"] = round(service_us, 1)
         result["current_service_rows_per_s_one_core"] = round(1e6 / service_us)
-        result["proposed_per_row_us"] = {name: round(v * 1e6 / rows_done, 1) for name, v in proposed.items()}
 
         # The handler as the service runs it (one batch), and where cProfile sees its time.
         flat = list(datagen.flat_rows(BATCH, start=(batches + 1) * BATCH, tag="q"))
@@ -175,95 +169,6 @@ def run(batches: int = 5) -> dict[str, Any]:
         engine.dispose()
     _log_summary(result)
     return result
-
-
-def _proposals(proposed: dict[str, float], made: list[Any], envelopes: list[Any], engine: Any) -> None:
-    """The same stages done the proposed ways, on the same contacts (COPY with fresh ids)."""
-    clock = Stopwatch(proposed)
-    with clock("to_wire as a plain dict"):
-        [_wire(e) for e in envelopes]
-    with clock("db: COPY contacts + identities + tags + sequences + outbox"):
-        copy_seconds = _copy_all(engine, made, envelopes)
-    proposed["  of which COPY statements + commit (the rest builds the data)"] += copy_seconds
-
-
-def _wire(envelope: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(envelope.event_id),
-        "type": envelope.type,
-        "schema_version": envelope.schema_version,
-        "occurred_at": envelope.occurred_at.isoformat(),
-        "producer": envelope.producer,
-        "correlation_id": envelope.correlation_id,
-        "aggregate_id": envelope.aggregate_id,
-        "sequence": envelope.sequence,
-        "data": envelope.data,
-    }
-
-
-def _copy_all(engine: Any, made: list[Any], envelopes: list[Any]) -> float:
-    """COPY the rows an import writes, in one transaction, into the real tables (ids are fresh).
-
-    Returns the seconds spent in COPY and commit (the rest is building the data)."""
-    from crm_contacts.adapters.contacts_repository import contact_row, identity_rows, tag_rows
-
-    contact_columns = (
-        "id", "first_name", "last_name", "first_key", "last_key", "full_key", "job_title", "account_id", "owner",
-        "lifecycle_stage", "source", "provenance", "document", "created_at", "updated_at", "version",
-        "merged_into", "erased_at",
-    )  # fmt: skip
-    # Fresh ids (contacts and events) so that the rows do not clash with those the current path just wrote.
-    remap = {c.id: uuid.uuid4() for c in made}
-    contacts_buf, identities_buf, tags_buf, seq_buf, outbox_buf = (io.StringIO() for _ in range(5))
-    cw, iw, tw, sw, ow = (csv.writer(b) for b in (contacts_buf, identities_buf, tags_buf, seq_buf, outbox_buf))
-    for contact, envelope in zip(made, envelopes, strict=True):
-        new_id = remap[contact.id]
-        row = contact_row(contact)
-        row["id"] = new_id
-        row["document"] = json.dumps(row["document"], separators=(",", ":"))
-        cw.writerow([_cell(row[c]) for c in contact_columns])
-        for identity in identity_rows(contact):
-            iw.writerow([new_id, identity["kind"], identity["value"]])
-        for tag in tag_rows(contact):
-            tw.writerow([new_id, tag["tag"]])
-        sw.writerow([new_id, 1])
-        wire = _wire(envelope)
-        wire["event_id"], wire["aggregate_id"] = str(uuid.uuid4()), str(new_id)
-        ow.writerow(
-            [
-                wire["event_id"],
-                envelope.type,
-                new_id,
-                1,
-                json.dumps(wire, separators=(",", ":")),
-                envelope.occurred_at.isoformat(),
-            ]
-        )
-    started = time.perf_counter()
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        for table, columns, buf in (
-            ("contacts", ",".join(contact_columns), contacts_buf),
-            ("contact_identities", "contact_id,kind,value", identities_buf),
-            ("contact_tags", "contact_id,tag", tags_buf),
-            ("aggregate_sequences", "aggregate_id,last_sequence", seq_buf),
-            ("outbox", "event_id,event_type,aggregate_id,sequence,envelope,created_at", outbox_buf),
-        ):
-            buf.seek(0)
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buf)
-        raw.commit()
-    finally:
-        raw.close()
-    return time.perf_counter() - started
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 def _profile_lines(profiler: cProfile.Profile, sort: str, limit: int) -> list[str]:
@@ -311,9 +216,6 @@ def _log_summary(result: dict[str, Any]) -> None:
         f"{result['current_service_rows_per_s_one_core']} rows/s on one core"
     )
     log(f"whole handler: {result['whole_handler']}")
-    log("proposed, microseconds per row:")
-    for name, us in result["proposed_per_row_us"].items():
-        log(f"  {us:8.1f}  {name}")
     log(f"relay: {result['relay']}")
 
 

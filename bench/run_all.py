@@ -154,7 +154,6 @@ def _headline(name: str, result: dict[str, Any]) -> dict[str, Any]:
             "service_us_per_row": result["current_service_us_per_row"],
             "service_rows_per_s_one_core": result["current_service_rows_per_s_one_core"],
             "per_row_us": result["current_per_row_us"],
-            "proposed_per_row_us": result["proposed_per_row_us"],
             "relay": result["relay"],
         }
     if name == "events":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -116,6 +119,74 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def is_postgres(engine_or_conn: Any) -> bool:
     return bool(engine_or_conn.dialect.name == "postgresql")
+
+
+COPY_FROM_ROWS = 100
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows (each with the same keys) into ``table``, in the connection's transaction.
+
+    From ``COPY_FROM_ROWS`` rows on, PostgreSQL takes them by COPY; fewer, and SQLite, by
+    executemany. A CSV import writes about six rows per contact (the contact, its emails,
+    phones and tags, a sequence and an outbox row): COPY took 168 µs per imported contact
+    where executemany took 316. Each value goes through its column type's bind processing
+    first, as an INSERT would send it; a column left out gets its server default, so one
+    with a Python-side default must be given.
+    """
+    if not rows:
+        return
+    if not is_postgres(conn) or len(rows) < COPY_FROM_ROWS:
+        conn.execute(table.insert(), rows)
+        return
+    columns = [table.c[name] for name in rows[0]]
+    if missing := [c.name for c in table.columns if c.default is not None and c.name not in rows[0]]:
+        raise ValueError(f"{table.name}: give {', '.join(missing)}; COPY does not apply Python-side defaults")
+    processors = [(c.name, c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)) for c in columns]
+    buffer = io.StringIO()
+    for row in rows:
+        cells = (_copy_cell(row[name] if process is None else process(row[name])) for name, process in processors)
+        buffer.write(",".join(cells))
+        buffer.write("\n")
+    buffer.seek(0)
+    quote = conn.dialect.identifier_preparer
+    names = ", ".join(quote.quote(c.name) for c in columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with _driver_blocking():
+            cursor.copy_expert(f"COPY {quote.format_table(table)} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _driver_blocking() -> Iterator[None]:
+    """psycopg2 refuses COPY while a wait callback is set, as eventlet's monkey-patching does.
+
+    Without it the COPY blocks the process, a greenlet switch cannot happen in between, so
+    nothing else uses the driver meanwhile: a batch of 2,000 imported contacts blocks for
+    about as long as its validation already does without yielding.
+    """
+    import psycopg2.extensions
+
+    callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        psycopg2.extensions.set_wait_callback(callback)
+
+
+def _copy_cell(value: Any) -> str:
+    """One value as a CSV cell for COPY: an unquoted empty cell is NULL, so all text is quoted."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, int | float):
+        return str(value)
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    return '"' + text.replace('"', '""') + '"'
 
 
 def dialect_insert(conn: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, Generic, Self, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from crm_shared.db import dialect_insert, utcnow
+from crm_shared.db import dialect_insert, insert_rows, utcnow
 from crm_shared.envelope import Envelope
 from crm_shared.errors import Conflict
 from crm_shared.events import new_envelope
@@ -142,17 +142,12 @@ class SqlUnitOfWork:
 
     def start_sequences(self, aggregate_ids: list[str]) -> None:
         """For aggregates created in bulk: their first event is sequence 1."""
-        if aggregate_ids:
-            self.conn.execute(
-                self.tables.sequences.insert(),
-                [{"aggregate_id": a, "last_sequence": 1} for a in aggregate_ids],
-            )
+        insert_rows(self.conn, self.tables.sequences, [{"aggregate_id": a, "last_sequence": 1} for a in aggregate_ids])
 
     def write_envelopes(self, envelopes: list[Envelope]) -> None:
         """Envelopes into the outbox, in this transaction; bulk writers call it with envelopes
         they built (sequences already reserved), ``commit`` with its pending events."""
-        if envelopes:
-            self.conn.execute(self.tables.outbox.insert(), [_outbox_row(e) for e in envelopes])
+        insert_rows(self.conn, self.tables.outbox, [_outbox_row(e) for e in envelopes])
 
     def _envelope(
         self, event_type: str, data: dict[str, Any], aggregate_id: str, version: int, sequence: int

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Row
 from crm_contacts.adapters.tables import accounts, contact_identities, contact_tags, contacts
 from crm_contacts.domain.model import DOCUMENT_FIELDS, EMPTY_MARKETING, Contact
 from crm_contacts.domain.normalise import phone_search_key, search_key
-from crm_shared.db import is_postgres
+from crm_shared.db import insert_rows, is_postgres
 from crm_shared.errors import StaleVersion
 from crm_shared.pagination import cursor_key, like_prefix, page_after
 
@@ -229,13 +229,9 @@ class ContactRepository:
     def add_many(self, batch: list[Contact]) -> None:
         if not batch:
             return
-        self.conn.execute(contacts.insert(), [contact_row(c) for c in batch])
-        identities = [row for c in batch for row in identity_rows(c)]
-        tags = [row for c in batch for row in tag_rows(c)]
-        if identities:
-            self.conn.execute(contact_identities.insert(), identities)
-        if tags:
-            self.conn.execute(contact_tags.insert(), tags)
+        insert_rows(self.conn, contacts, [contact_row(c) for c in batch])
+        insert_rows(self.conn, contact_identities, [row for c in batch for row in identity_rows(c)])
+        insert_rows(self.conn, contact_tags, [row for c in batch for row in tag_rows(c)])
 
     def save(self, contact: Contact, previous_version: int) -> None:
         """Write a changed contact unless someone else changed it first."""
