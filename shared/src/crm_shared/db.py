@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from crm_shared import jsontext
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -77,13 +79,20 @@ def make_engine(url: str, **overrides: Any) -> Engine:
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=60, **overrides)
+        engine = sa.create_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=60, json_deserializer=jsontext.loads, **overrides
+        )
         sa.event.listen(engine, "connect", _tune_sqlite)
         return engine
     # At most 40 connections, all kept once opened: a pool of 10 with 30 overflow closed
     # every connection returned while 10 sat idle, so a busy gateway (50 workers) opened a
     # new PostgreSQL session (a forked backend) for many of its requests.
-    options: dict[str, Any] = {"pool_size": 40, "max_overflow": 0, "pool_pre_ping": True}
+    options: dict[str, Any] = {
+        "pool_size": 40,
+        "max_overflow": 0,
+        "pool_pre_ping": True,
+        "json_deserializer": jsontext.loads,
+    }
     options.update(overrides)
     return sa.create_engine(url, **options)
 
@@ -105,7 +114,9 @@ def make_read_engine(url: str) -> Engine | None:
         return None
     options = {"pool_size": 20, "max_overflow": 0, "pool_pre_ping": False, "pool_recycle": 1800}
     settings = {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"}
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", connect_args=settings, **options)
+    return sa.create_engine(
+        url, isolation_level="AUTOCOMMIT", connect_args=settings, json_deserializer=jsontext.loads, **options
+    )
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

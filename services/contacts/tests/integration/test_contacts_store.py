@@ -102,6 +102,12 @@ def test_search_pages_with_a_cursor_until_the_end(new_uow):
     assert sorted(seen) == sorted(ids) and len(seen) == 5
 
 
+def test_search_takes_an_empty_text_tag_or_cursor_for_no_filter(new_uow):
+    ids = [create(new_uow, first_name=f"E{i}")["id"] for i in range(2)]
+    found = read(new_uow, partial(handlers.search_contacts, filters={"q": "", "tag": "", "cursor": "", "limit": 10}))
+    assert [c["id"] for c in found["items"]] == ids
+
+
 def test_a_forged_cursor_is_an_invalid_field(new_uow):
     with pytest.raises(Invalid) as raised:
         read(new_uow, partial(handlers.search_contacts, filters={"limit": 2, "cursor": "not-a-cursor"}))

@@ -77,7 +77,9 @@ def contact_from_row(row: Row[Any]) -> Contact:
 SELECTIVE_MATCHES = 1_000
 PROBE_HITS = 2_000
 LIVE = (contacts.c.erased_at.is_(None), contacts.c.merged_into.is_(None))
-FILTERS = ("q", "phone", "spaced", "tag", "lifecycle_stage", "owner", "account_id", "updated_since", "cursor")
+# An empty text, tag, date or cursor means "not filtered"; a column filter is applied as given.
+GIVEN_WHEN_NOT_EMPTY = ("q", "tag", "updated_since", "cursor")
+COLUMN_FILTERS = ("lifecycle_stage", "owner", "account_id")
 
 
 def _prefix(column: Any, parameter: str) -> Any:
@@ -194,9 +196,9 @@ def probe_statement(shape: frozenset[str], postgres: bool) -> sa.Select[int, int
 
 def search_parameters(filters: dict[str, Any], limit: int) -> tuple[frozenset[str], dict[str, Any]]:
     """The shape of a search (which filters it has) and the values of its parameters."""
-    shape = {name for name in FILTERS if filters.get(name) is not None}
-    columns = ("lifecycle_stage", "owner", "account_id", "updated_since")
-    values: dict[str, Any] = {name: filters[name] for name in columns if name in shape}
+    shape = {name for name in GIVEN_WHEN_NOT_EMPTY if filters.get(name)}
+    shape.update(name for name in COLUMN_FILTERS if filters.get(name) is not None)
+    values: dict[str, Any] = {name: filters[name] for name in (*COLUMN_FILTERS, "updated_since") if name in shape}
     values["fetch"] = limit + 1
     if "q" in shape:
         key = search_key(filters["q"]) or ""

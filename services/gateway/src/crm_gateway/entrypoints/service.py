@@ -38,6 +38,7 @@ from crm_gateway.http.server import gateway_http
 from crm_gateway.plugin import SERVICE
 from crm_gateway.service_layer import customer_record as record
 from crm_gateway.service_layer import webhooks
+from crm_shared import jsontext
 from crm_shared.asyncapi import asyncapi_document
 from crm_shared.contracts.customers import TimelineQuerySchema
 from crm_shared.contracts.gateway import AuditPageSchema, AuditQuerySchema
@@ -282,8 +283,9 @@ def _unexpected(error: Exception, route: Route) -> Exception:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    text = body if isinstance(body, EncodedJson) else json.dumps(body)
-    return Response(text, status=status, mimetype="application/json")
+    return Response(
+        body if isinstance(body, EncodedJson) else jsontext.dumps(body), status=status, mimetype="application/json"
+    )
 
 
 def _with_correlation_id(response: Response) -> Response:
