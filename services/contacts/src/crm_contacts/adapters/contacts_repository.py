@@ -116,22 +116,17 @@ def _prefix_match(shape: frozenset[str], postgres: bool) -> tuple[list[Any], Any
 
 
 def _matches(shape: frozenset[str], postgres: bool) -> tuple[Any, Any, Any]:
-    """The first ``:probe`` hits of the pattern in each place's own index (a CTE), and
-    whether they are all of them and few enough contacts to fetch by primary key."""
+    """The first ``:probe`` hits of the pattern in each place's own index (a CTE), whether
+    they are all of them and few enough contacts to fetch by primary key, and all places as
+    one condition on ``contacts``."""
     branches, any_place = _prefix_match(shape, postgres)
     # A limit on each place too: planned for the whole table, the company branch hashed
     # every contact where an index lookup per matching company reads a few hundred.
     capped = [sa.select(b.limit(sa.bindparam("probe")).subquery().c.id) for b in branches]
     matches = sa.select(sa.union_all(*capped).subquery().c.id).limit(sa.bindparam("probe")).cte("matches")
-    selective = (
-        sa.select(
-            sa.and_(
-                sa.func.count() < sa.bindparam("probe"),
-                sa.func.count(sa.distinct(matches.c.id)) <= sa.bindparam("selective"),
-            )
-        )
-        .select_from(matches)
-        .scalar_subquery()
+    selective = sa.and_(
+        sa.func.count() < sa.bindparam("probe"),
+        sa.func.count(sa.distinct(matches.c.id)) <= sa.bindparam("selective"),
     )
     return matches, selective, any_place
 
@@ -142,9 +137,7 @@ def _filter_conditions(shape: frozenset[str]) -> list[Any]:
         conditions.append(
             contacts.c.id.in_(sa.select(contact_tags.c.contact_id).where(contact_tags.c.tag == sa.bindparam("tag")))
         )
-    conditions.extend(
-        contacts.c[name] == sa.bindparam(name) for name in ("lifecycle_stage", "owner", "account_id") if name in shape
-    )
+    conditions.extend(contacts.c[name] == sa.bindparam(name) for name in COLUMN_FILTERS if name in shape)
     if "updated_since" in shape:
         conditions.append(contacts.c.updated_at >= sa.bindparam("updated_since"))
     if "cursor" in shape:
@@ -179,7 +172,8 @@ def search_statement(shape: frozenset[str], postgres: bool) -> sa.Select[Any]:
     conditions = _filter_conditions(shape)
     if "q" not in shape:
         return _page(conditions)
-    matches, selective, any_place = _matches(shape, postgres)
+    matches, decision, any_place = _matches(shape, postgres)
+    selective = sa.select(decision).select_from(matches).scalar_subquery()
     by_id = _any_of(contacts.c.id, sa.select(matches.c.id), postgres)
     few = _page([selective, by_id, *conditions]).subquery("few")
     many = _page([sa.not_(selective), any_place, *conditions]).subquery("many")
@@ -187,11 +181,12 @@ def search_statement(shape: frozenset[str], postgres: bool) -> sa.Select[Any]:
     return sa.select(page).order_by(page.c.created_at, page.c.id)
 
 
-def probe_statement(shape: frozenset[str], postgres: bool) -> sa.Select[int, int]:
-    """How a text search decides between its two paths: the hits read, and the distinct
-    contacts among them (a diagnostic; ``search_statement`` computes the same in its query)."""
-    matches, _, _ = _matches(shape, postgres)
-    return sa.select(sa.func.count(), sa.func.count(sa.distinct(matches.c.id))).select_from(matches)
+def probe_statement(shape: frozenset[str], postgres: bool) -> sa.Select[int, int, bool]:
+    """How a text search decides between its two paths, as ``search_statement`` decides it
+    in its query: the hits read, the distinct contacts among them, and whether they go to
+    the primary-key path (a diagnostic)."""
+    matches, decision, _ = _matches(shape, postgres)
+    return sa.select(sa.func.count(), sa.func.count(sa.distinct(matches.c.id)), decision).select_from(matches)
 
 
 def search_parameters(filters: dict[str, Any], limit: int) -> tuple[frozenset[str], dict[str, Any]]:
